@@ -1,0 +1,78 @@
+//! The command line: every command and flag, with help text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// confcal: conference calendars and CFP deadlines, merged into one feed.
+#[derive(Debug, Parser)]
+#[command(name = "confcal", version, about, propagate_version = true)]
+pub struct Cli {
+    /// The configuration file [default: `$CONFCAL_CONFIG`, then the XDG
+    /// config dir's confcal/config.toml, then ./config.toml]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Pretend it is this moment: YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS] in the
+    /// configured zone, or RFC 3339 such as 2015-04-05T00:00:00Z
+    #[arg(long, global = true, value_name = "TIME")]
+    pub now: Option<String>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List the events and deadlines coming up
+    Upcoming(UpcomingArgs),
+    /// Write the merged iCalendar feed
+    Export(ExportArgs),
+    /// Validate the configuration and every source
+    Check,
+    /// Print the example configuration
+    ExampleConfig,
+}
+
+#[derive(Debug, Args)]
+pub struct UpcomingArgs {
+    /// How many days ahead of now to look
+    #[arg(long, default_value_t = 30, value_name = "N")]
+    pub days: u32,
+
+    /// Start of the window instead of now (date or date-time)
+    #[arg(long, value_name = "TIME")]
+    pub from: Option<String>,
+
+    /// End of the window instead of now + days (date or date-time, exclusive)
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+
+    /// Only these kinds: event kinds (conference, hackathon, ...) or
+    /// deadline kinds (cfp, registration, ...); repeatable
+    #[arg(long = "kind", value_name = "KIND")]
+    pub kinds: Vec<String>,
+
+    /// Only items with one of these tags; repeatable
+    #[arg(long = "tag", value_name = "TAG")]
+    pub tags: Vec<String>,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Write to this file instead of standard output
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+/// How data is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Table,
+    Json,
+    Ics,
+}

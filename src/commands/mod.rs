@@ -1,0 +1,75 @@
+//! The one-shot commands (`upcoming`, `export`, `check`): each runs the
+//! pipeline once over a loaded configuration and writes its answer.
+
+mod check;
+mod export;
+mod upcoming;
+
+pub use check::check;
+pub use export::export;
+pub use upcoming::upcoming;
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+
+use crate::config::{Config, ConfigError};
+use crate::load::Problem;
+use crate::query::UnknownKindFilter;
+use crate::time::{BadInstant, parse_instant};
+
+/// Why a command could not do its job.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Time(#[from] BadInstant),
+    #[error(transparent)]
+    Kind(#[from] UnknownKindFilter),
+    #[error("`--until` ({until}) is not after `--from` ({from})")]
+    EmptyWindow {
+        from: DateTime<Utc>,
+        until: DateTime<Utc>,
+    },
+    #[error("cannot write `{}`: {source}", .path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot write output: {0}")]
+    Output(#[from] std::io::Error),
+}
+
+/// How a command ended, when it could run at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// All is well.
+    Clean,
+    /// It ran, and found problems it reported.
+    Problems,
+}
+
+/// What every command works from: the configuration and the moment it runs
+/// at.
+#[derive(Debug, Clone)]
+pub struct Context {
+    pub config: Config,
+    pub now: DateTime<Utc>,
+}
+
+impl Context {
+    /// Reads a time given on the command line in the configured zone.
+    pub fn time(&self, text: &str) -> Result<DateTime<Utc>, BadInstant> {
+        parse_instant(text, self.config.default_timezone)
+    }
+}
+
+/// Prints each source problem as a warning.
+fn warn(problems: &[Problem], err: &mut impl Write) -> Result<(), CommandError> {
+    for problem in problems {
+        writeln!(err, "warning: {problem}")?;
+    }
+    Ok(())
+}

@@ -1,0 +1,454 @@
+//! `config.toml`: where it is looked for, its schema, and its validation into
+//! a [`Config`] whose zones, lead times and paths are already parsed, so the
+//! rest of confcal never sees a string where a type belongs.
+
+use std::collections::HashSet;
+use std::ffi::OsString;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::place::{Place, Placed};
+use crate::time::{Lead, Zone, system_zone};
+
+/// The example configuration, shipped inside the binary.
+pub const EXAMPLE: &str = include_str!("../config.toml");
+
+/// Why a configuration could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("no configuration found: looked for {}", list_paths(.searched))]
+    NotFound { searched: Vec<PathBuf> },
+    #[error("cannot read `{}`: {source}", .path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Invalid(#[from] Placed),
+}
+
+fn list_paths(paths: &[PathBuf]) -> String {
+    let quoted: Vec<String> = paths.iter().map(|p| format!("`{}`", p.display())).collect();
+    quoted.join(", ")
+}
+
+/// Finds the configuration file: `--config`, then `$CONFCAL_CONFIG`, then the
+/// XDG config dir (`confcal/config.toml`), then `./config.toml`.
+pub fn locate(
+    explicit: Option<&Path>,
+    env: Option<OsString>,
+    xdg_config_dir: Option<PathBuf>,
+) -> Result<PathBuf, ConfigError> {
+    if let Some(path) = explicit {
+        return Ok(path.to_owned());
+    }
+    if let Some(path) = env.filter(|p| !p.is_empty()) {
+        return Ok(PathBuf::from(path));
+    }
+    let mut searched = Vec::new();
+    if let Some(dir) = xdg_config_dir {
+        let candidate = dir.join("confcal").join("config.toml");
+        if candidate.is_file() {
+            return Ok(candidate);
+        }
+        searched.push(candidate);
+    }
+    let local = PathBuf::from("config.toml");
+    if local.is_file() {
+        return Ok(local);
+    }
+    searched.push(local);
+    Err(ConfigError::NotFound { searched })
+}
+
+/// A validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file it was read from.
+    pub path: PathBuf,
+    pub calendar_name: String,
+    /// The zone for floating times and for showing times to the user.
+    pub default_timezone: Zone,
+    /// The zone for deadlines stated without one.
+    pub deadline_timezone: Zone,
+    /// Where state is kept, if a place could be found for it.
+    pub state_dir: Option<PathBuf>,
+    pub reminders: Reminders,
+    pub server: Server,
+    pub sources: Vec<SourceConfig>,
+}
+
+/// `[reminders]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reminders {
+    /// How long before a deadline to remind, longest first.
+    pub lead: Vec<Lead>,
+    pub notifiers: Vec<Notifier>,
+}
+
+/// A way to tell the user a reminder is due.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Notifier {
+    Desktop,
+    Log,
+    Command,
+}
+
+/// `[server]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Server {
+    pub bind: SocketAddr,
+    pub token: Option<String>,
+}
+
+/// What a source holds, and so how it is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceKind {
+    Curated,
+    Ics,
+    Announcement,
+    Rss,
+}
+
+impl SourceKind {
+    /// The name used in `config.toml`.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            SourceKind::Curated => "curated",
+            SourceKind::Ics => "ics",
+            SourceKind::Announcement => "announcement",
+            SourceKind::Rss => "rss",
+        }
+    }
+}
+
+/// Where a source's data is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceLocation {
+    /// A local file or folder.
+    Path(PathBuf),
+    /// A remote document.
+    Url(String),
+}
+
+/// One `[[source]]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceConfig {
+    pub name: String,
+    pub kind: SourceKind,
+    pub location: SourceLocation,
+    pub tags: Vec<String>,
+    /// Higher wins when two sources state the same event.
+    pub priority: i32,
+    pub enabled: bool,
+    /// The zone for this source's deadlines stated without one.
+    pub timezone: Option<Zone>,
+    /// Where the `[[source]]` table is, for messages.
+    pub place: Place,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawConfig {
+    calendar_name: Option<String>,
+    default_timezone: Option<Spanned<String>>,
+    deadline_timezone: Option<Spanned<String>>,
+    state_dir: Option<PathBuf>,
+    #[serde(default)]
+    reminders: RawReminders,
+    #[serde(default)]
+    server: RawServer,
+    #[serde(default, rename = "source")]
+    sources: Vec<Spanned<RawSource>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawReminders {
+    lead: Option<Vec<Spanned<String>>>,
+    notifiers: Option<Vec<Notifier>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawServer {
+    bind: Option<Spanned<String>>,
+    token: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSource {
+    name: Spanned<String>,
+    kind: SourceKind,
+    path: Option<Spanned<PathBuf>>,
+    url: Option<Spanned<String>>,
+    #[serde(default)]
+    tags: Vec<String>,
+    #[serde(default)]
+    priority: i32,
+    #[serde(default = "yes")]
+    enabled: bool,
+    timezone: Option<Spanned<String>>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+const DEFAULT_LEADS: [&str; 4] = ["14d", "3d", "1d", "2h"];
+const DEFAULT_BIND: &str = "127.0.0.1:7878";
+
+impl Config {
+    /// Reads and validates the configuration at `path`.
+    pub fn load(path: &Path) -> Result<Config, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        Ok(Config::parse(path, &text)?)
+    }
+
+    /// Validates configuration `text` as if read from `path`.
+    pub fn parse(path: &Path, text: &str) -> Result<Config, Placed> {
+        let raw: RawConfig = toml::from_str(text).map_err(|e| Placed::from_toml(path, text, &e))?;
+        Validator { path, text }.config(raw)
+    }
+}
+
+/// Turns the raw schema into a [`Config`], placing every error.
+struct Validator<'a> {
+    path: &'a Path,
+    text: &'a str,
+}
+
+impl Validator<'_> {
+    fn error(&self, span: &std::ops::Range<usize>, message: impl Into<String>) -> Placed {
+        Placed::new(self.path, self.text, span, message)
+    }
+
+    fn zone(&self, value: &Spanned<String>) -> Result<Zone, Placed> {
+        Zone::from_str(value.get_ref()).map_err(|e| self.error(&value.span(), e.to_string()))
+    }
+
+    fn folder(&self) -> PathBuf {
+        self.path.parent().map(Path::to_owned).unwrap_or_default()
+    }
+
+    fn config(&self, raw: RawConfig) -> Result<Config, Placed> {
+        let default_timezone = match &raw.default_timezone {
+            Some(zone) => self.zone(zone)?,
+            None => system_zone(),
+        };
+        let deadline_timezone = match &raw.deadline_timezone {
+            Some(zone) => self.zone(zone)?,
+            None => Zone::Aoe,
+        };
+        let state_dir = match raw.state_dir {
+            Some(dir) => Some(self.folder().join(dir)),
+            None => dirs::state_dir().map(|d| d.join("confcal")),
+        };
+        Ok(Config {
+            path: self.path.to_owned(),
+            calendar_name: raw
+                .calendar_name
+                .unwrap_or_else(|| "Conferences and deadlines".to_owned()),
+            default_timezone,
+            deadline_timezone,
+            state_dir,
+            reminders: self.reminders(raw.reminders)?,
+            server: self.server(raw.server)?,
+            sources: self.sources(raw.sources)?,
+        })
+    }
+
+    fn reminders(&self, raw: RawReminders) -> Result<Reminders, Placed> {
+        let mut lead = match raw.lead {
+            Some(leads) => leads
+                .iter()
+                .map(|l| {
+                    l.get_ref()
+                        .parse()
+                        .map_err(|e: crate::time::BadLead| self.error(&l.span(), e.to_string()))
+                })
+                .collect::<Result<Vec<Lead>, _>>()?,
+            None => DEFAULT_LEADS
+                .iter()
+                .filter_map(|l| l.parse().ok())
+                .collect(),
+        };
+        lead.sort_by(|a, b| b.cmp(a));
+        lead.dedup();
+        let notifiers = raw
+            .notifiers
+            .unwrap_or_else(|| vec![Notifier::Desktop, Notifier::Log]);
+        Ok(Reminders { lead, notifiers })
+    }
+
+    fn server(&self, raw: RawServer) -> Result<Server, Placed> {
+        let bind = match &raw.bind {
+            Some(bind) => bind.get_ref().parse().map_err(|_| {
+                self.error(
+                    &bind.span(),
+                    format!("invalid address `{}`: expected an IP address and port such as `127.0.0.1:7878`", bind.get_ref()),
+                )
+            })?,
+            None => DEFAULT_BIND.parse().map_err(|_| self.error(&(0..0), "bad default bind"))?,
+        };
+        Ok(Server {
+            bind,
+            token: raw.token,
+        })
+    }
+
+    fn sources(&self, raw: Vec<Spanned<RawSource>>) -> Result<Vec<SourceConfig>, Placed> {
+        let mut seen = HashSet::new();
+        let mut sources = Vec::with_capacity(raw.len());
+        for spanned in raw {
+            let span = spanned.span();
+            let source = self.source(spanned.into_inner(), &span)?;
+            if !seen.insert(source.name.clone()) {
+                return Err(self.error(
+                    &span,
+                    format!(
+                        "source `{}` is defined twice: names must be unique",
+                        source.name
+                    ),
+                ));
+            }
+            sources.push(source);
+        }
+        Ok(sources)
+    }
+
+    fn source(
+        &self,
+        raw: RawSource,
+        span: &std::ops::Range<usize>,
+    ) -> Result<SourceConfig, Placed> {
+        let name = raw.name.get_ref().trim().to_owned();
+        if name.is_empty() {
+            return Err(self.error(&raw.name.span(), "a source's `name` cannot be empty"));
+        }
+        let location = match (raw.path, raw.url) {
+            (Some(path), None) => SourceLocation::Path(self.folder().join(path.get_ref())),
+            (None, Some(url)) => SourceLocation::Url(url.into_inner()),
+            (Some(_), Some(url)) => {
+                return Err(self.error(
+                    &url.span(),
+                    format!("source `{name}` has both `path` and `url`: give one"),
+                ));
+            }
+            (None, None) => {
+                return Err(self.error(span, format!("source `{name}` needs a `path` or a `url`")));
+            }
+        };
+        let timezone = raw.timezone.as_ref().map(|z| self.zone(z)).transpose()?;
+        Ok(SourceConfig {
+            name,
+            kind: raw.kind,
+            location,
+            tags: raw.tags,
+            priority: raw.priority,
+            enabled: raw.enabled,
+            timezone,
+            place: Place::of_span(self.path, self.text, span),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[track_caller]
+    fn parse(text: &str) -> Result<Config, String> {
+        Config::parse(Path::new("conf/config.toml"), text).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn the_bundled_config_is_valid() {
+        let config = Config::parse(Path::new("config.toml"), EXAMPLE).unwrap();
+        assert_eq!(config.deadline_timezone, Zone::Aoe);
+        assert!(!config.sources.is_empty());
+    }
+
+    #[test]
+    fn defaults_fill_what_is_left_out() {
+        let config = parse("default_timezone = \"UTC\"").unwrap();
+        assert_eq!(config.calendar_name, "Conferences and deadlines");
+        assert_eq!(config.deadline_timezone, Zone::Aoe);
+        let leads: Vec<String> = config
+            .reminders
+            .lead
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(leads, ["14d", "3d", "1d", "2h"]);
+        assert_eq!(config.server.bind.to_string(), "127.0.0.1:7878");
+    }
+
+    #[test]
+    fn relative_paths_are_relative_to_the_config_folder() {
+        let config =
+            parse("[[source]]\nname = \"a\"\nkind = \"curated\"\npath = \"feeds\"\n").unwrap();
+        assert_eq!(
+            config.sources[0].location,
+            SourceLocation::Path(PathBuf::from("conf/feeds"))
+        );
+    }
+
+    #[test]
+    fn errors_name_the_place_and_what_was_expected() {
+        let cases = [
+            (
+                "deadline_timzone = \"AoE\"",
+                "conf/config.toml:1:1: unknown key `deadline_timzone`: did you mean `deadline_timezone`?",
+            ),
+            (
+                "deadline_timezone = \"Mars/Base\"",
+                "conf/config.toml:1:21: unknown time zone `Mars/Base`: expected an IANA name such as `Europe/Berlin`, `AoE`, `UTC` or an offset such as `UTC+2`",
+            ),
+            (
+                "[reminders]\nlead = [\"3d\", \"soon\"]",
+                "conf/config.toml:2:15: invalid lead time `soon`: expected a number and a unit, such as `14d`, `2h`, `30m` or `1w`",
+            ),
+            (
+                "[[source]]\nname = \"a\"\nkind = \"curated\"",
+                "conf/config.toml:1:1: source `a` needs a `path` or a `url`",
+            ),
+            (
+                "[server]\nbind = \"localhost\"",
+                "conf/config.toml:2:8: invalid address `localhost`: expected an IP address and port such as `127.0.0.1:7878`",
+            ),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(parse(text).unwrap_err(), expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn an_unknown_source_kind_lists_the_known_ones() {
+        let err = parse("[[source]]\nname = \"a\"\nkind = \"atom\"\npath = \"x\"").unwrap_err();
+        assert!(
+            err.starts_with("conf/config.toml:3:8: unknown variant `atom`"),
+            "{err}"
+        );
+        assert!(err.contains("curated"), "{err}");
+    }
+
+    #[test]
+    fn lookup_prefers_the_flag_then_the_environment() {
+        let flag = locate(Some(Path::new("a.toml")), Some("b.toml".into()), None).unwrap();
+        assert_eq!(flag, PathBuf::from("a.toml"));
+        let env = locate(None, Some("b.toml".into()), None).unwrap();
+        assert_eq!(env, PathBuf::from("b.toml"));
+    }
+}

@@ -1,0 +1,268 @@
+//! The merged iCalendar feed (RFC 5545, RFC 7986), built and written with
+//! calcard. Events keep their form (all-day stays all-day, a named zone
+//! keeps its `TZID` and gets a `VTIMEZONE`); each deadline is an event of
+//! its own at its due instant in UTC, with one alarm per lead time. The
+//! output depends only on the catalog and `now`, byte for byte.
+
+use calcard::common::PartialDateTime;
+use calcard::icalendar::{
+    ICalendar, ICalendarAction, ICalendarComponent, ICalendarComponentType, ICalendarDuration,
+    ICalendarMethod, ICalendarParameter, ICalendarProperty, ICalendarTransparency, ICalendarValue,
+    ICalendarValueType, Uri,
+};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Timelike, Utc};
+
+use crate::model::{Catalog, Deadline, Event, When};
+use crate::time::{Lead, Zone};
+
+/// What the feed needs besides the catalog.
+#[derive(Debug, Clone)]
+pub struct FeedOptions<'a> {
+    /// `X-WR-CALNAME` and `NAME`.
+    pub name: &'a str,
+    /// One alarm per lead time on every deadline.
+    pub leads: &'a [Lead],
+    /// The `DTSTAMP` of every component.
+    pub now: DateTime<Utc>,
+    /// How often subscribers should refresh.
+    pub refresh: Duration,
+}
+
+/// Writes `catalog` as one VCALENDAR.
+#[must_use]
+pub fn render(catalog: &Catalog, options: &FeedOptions<'_>) -> String {
+    let mut feed = Feed::new(options);
+    for event in &catalog.events {
+        feed.event(event);
+    }
+    for deadline in &catalog.deadlines {
+        feed.deadline(deadline);
+    }
+    feed.finish()
+}
+
+struct Feed<'a> {
+    ical: ICalendar,
+    options: &'a FeedOptions<'a>,
+}
+
+impl<'a> Feed<'a> {
+    fn new(options: &'a FeedOptions<'a>) -> Self {
+        let mut root = ICalendarComponent::new(ICalendarComponentType::VCalendar);
+        let refresh = duration(options.refresh, false);
+        root.add_property(ICalendarProperty::Version, "2.0");
+        root.add_property(
+            ICalendarProperty::Prodid,
+            concat!("-//confcal//confcal ", env!("CARGO_PKG_VERSION"), "//EN"),
+        );
+        root.add_property(ICalendarProperty::Calscale, "GREGORIAN");
+        root.add_property(ICalendarProperty::Method, ICalendarMethod::Publish);
+        root.add_property(ICalendarProperty::Name, options.name);
+        root.add_property(other("X-WR-CALNAME"), options.name);
+        root.add_property_with_params(
+            ICalendarProperty::RefreshInterval,
+            [ICalendarParameter::value(ICalendarValueType::Duration)],
+            refresh.clone(),
+        );
+        root.add_property(other("X-PUBLISHED-TTL"), refresh);
+        Feed {
+            ical: ICalendar {
+                components: vec![root],
+            },
+            options,
+        }
+    }
+
+    /// Adds `component` under `parent` and returns its id.
+    fn push(&mut self, parent: usize, component: ICalendarComponent) -> usize {
+        let id = self.ical.components.len();
+        self.ical.components.push(component);
+        if let (Some(parent), Ok(id32)) = (self.ical.components.get_mut(parent), u32::try_from(id))
+        {
+            parent.component_ids.push(id32);
+        }
+        id
+    }
+
+    fn vevent(&self, uid: &str, summary: &str) -> ICalendarComponent {
+        let mut vevent = ICalendarComponent::new(ICalendarComponentType::VEvent);
+        vevent.add_uid(uid);
+        vevent.add_dtstamp(utc_stamp(self.options.now));
+        vevent.add_sequence(0);
+        vevent.add_property(ICalendarProperty::Summary, summary);
+        vevent
+    }
+
+    fn event(&mut self, event: &Event) {
+        let mut vevent = self.vevent(&event.uid, &event.title);
+        add_when(&mut vevent, ICalendarProperty::Dtstart, event.start);
+        let end = match event.end {
+            When::Date(last) => When::Date(last.succ_opt().unwrap_or(last)),
+            other => other,
+        };
+        if end != event.start || event.all_day() {
+            add_when(&mut vevent, ICalendarProperty::Dtend, end);
+        }
+        add_text(
+            &mut vevent,
+            ICalendarProperty::Location,
+            event.location.as_deref(),
+        );
+        add_text(
+            &mut vevent,
+            ICalendarProperty::Description,
+            event.description.as_deref(),
+        );
+        add_url(&mut vevent, event.url.as_deref());
+        let mut categories = vec![event.kind.name().to_owned()];
+        categories.extend(event.tags.iter().cloned());
+        add_categories(&mut vevent, categories);
+        if let Some(parent) = &event.parent {
+            vevent.add_property(ICalendarProperty::RelatedTo, parent.as_str());
+        }
+        self.push(0, vevent);
+    }
+
+    fn deadline(&mut self, deadline: &Deadline) {
+        let title = deadline.title();
+        let mut vevent = self.vevent(&deadline.uid, &title);
+        vevent.add_property(
+            ICalendarProperty::Dtstart,
+            utc_stamp(deadline.due_instant()),
+        );
+        vevent.add_property(
+            ICalendarProperty::Transp,
+            ICalendarTransparency::Transparent,
+        );
+        vevent.add_property(ICalendarProperty::Description, describe(deadline));
+        add_url(&mut vevent, deadline.url.as_deref());
+        let mut categories = vec!["deadline".to_owned(), deadline.kind.name().to_owned()];
+        categories.extend(deadline.tags.iter().cloned());
+        add_categories(&mut vevent, categories);
+        vevent.add_property(ICalendarProperty::RelatedTo, deadline.event_uid.as_str());
+        let id = self.push(0, vevent);
+        for lead in self.options.leads {
+            let mut alarm = ICalendarComponent::new(ICalendarComponentType::VAlarm);
+            alarm.add_property(ICalendarProperty::Action, ICalendarAction::Display);
+            alarm.add_property(
+                ICalendarProperty::Description,
+                format!("{title} (in {lead})"),
+            );
+            alarm.add_property(ICalendarProperty::Trigger, duration(lead.duration(), true));
+            self.push(id, alarm);
+        }
+    }
+
+    fn finish(mut self) -> String {
+        self.ical.add_missing_timezones();
+        self.ical.to_string()
+    }
+}
+
+/// The deadline's `DESCRIPTION`: what it is, when in the stated zone and in
+/// UTC, and where it came from.
+fn describe(deadline: &Deadline) -> String {
+    let due = deadline.due_instant();
+    let stated = match deadline.due {
+        When::Date(d) => format!("{d} (end of day, {})", deadline.zone),
+        _ => format!(
+            "{} {}",
+            deadline.due_local().format("%Y-%m-%d %H:%M"),
+            deadline.zone
+        ),
+    };
+    let sources: Vec<String> = deadline
+        .provenance
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    format!(
+        "{} for {}.\nDue: {stated}, that is {} UTC.\nSource: {}",
+        deadline.kind.headline(),
+        deadline.event_title,
+        due.format("%Y-%m-%d %H:%M:%S"),
+        sources.join("; ")
+    )
+}
+
+fn other(name: &str) -> ICalendarProperty {
+    ICalendarProperty::Other(name.to_owned())
+}
+
+fn add_text(component: &mut ICalendarComponent, name: ICalendarProperty, value: Option<&str>) {
+    if let Some(value) = value.filter(|v| !v.is_empty()) {
+        component.add_property(name, value);
+    }
+}
+
+fn add_url(component: &mut ICalendarComponent, url: Option<&str>) {
+    if let Some(url) = url.filter(|u| !u.is_empty()) {
+        component.add_property(ICalendarProperty::Url, Uri::Location(url.to_owned()));
+    }
+}
+
+fn add_categories(component: &mut ICalendarComponent, categories: Vec<String>) {
+    let values = categories.into_iter().map(ICalendarValue::Text).collect();
+    let entry =
+        calcard::icalendar::ICalendarEntry::new(ICalendarProperty::Categories).with_values(values);
+    component.entries.push(entry);
+}
+
+/// `DTSTART`/`DTEND` in the form the time was stated: a date, a floating
+/// time, a time with an IANA `TZID`, or UTC for fixed offsets and UTC.
+fn add_when(component: &mut ICalendarComponent, name: ICalendarProperty, when: When) {
+    match when {
+        When::Date(date) => component.add_property_with_params(
+            name,
+            [ICalendarParameter::value(ICalendarValueType::Date)],
+            date_value(date),
+        ),
+        When::Floating(local) => component.add_property(name, local_value(local)),
+        When::Zoned(local, zone @ Zone::Iana(_)) => component.add_property_with_params(
+            name,
+            [ICalendarParameter::tzid(zone.to_string())],
+            local_value(local),
+        ),
+        When::Zoned(local, zone) => component.add_property(name, utc_stamp(zone.instant(local))),
+        When::Utc(instant) => component.add_property(name, utc_stamp(instant)),
+    }
+}
+
+fn date_value(date: NaiveDate) -> PartialDateTime {
+    PartialDateTime {
+        year: u16::try_from(date.year()).ok(),
+        month: u8::try_from(date.month()).ok(),
+        day: u8::try_from(date.day()).ok(),
+        ..PartialDateTime::default()
+    }
+}
+
+fn local_value(local: NaiveDateTime) -> PartialDateTime {
+    PartialDateTime {
+        hour: u8::try_from(local.hour()).ok(),
+        minute: u8::try_from(local.minute()).ok(),
+        second: u8::try_from(local.second()).ok(),
+        ..date_value(local.date())
+    }
+}
+
+fn utc_stamp(instant: DateTime<Utc>) -> PartialDateTime {
+    PartialDateTime {
+        tz_hour: Some(0),
+        tz_minute: Some(0),
+        ..local_value(instant.naive_utc())
+    }
+}
+
+fn duration(span: Duration, before: bool) -> ICalendarDuration {
+    let secs = span.num_seconds().unsigned_abs();
+    let part = |n: u64| u32::try_from(n).unwrap_or(u32::MAX);
+    ICalendarDuration {
+        neg: before,
+        weeks: 0,
+        days: part(secs / 86_400),
+        hours: part(secs % 86_400 / 3600),
+        minutes: part(secs % 3600 / 60),
+        seconds: part(secs % 60),
+    }
+}

@@ -1,0 +1,52 @@
+//! The `confcal` binary: parses the command line, loads the configuration,
+//! runs one command and maps its outcome to an exit status.
+
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use chrono::Utc;
+use clap::Parser;
+
+use confcal::cli::{Cli, Command};
+use confcal::commands::{self, CommandError, Context, Status};
+use confcal::config::{self, Config};
+use confcal::time::parse_instant;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(Status::Clean) => ExitCode::SUCCESS,
+        Ok(Status::Problems) => ExitCode::from(1),
+        // A reader that stopped early (`confcal upcoming | head`) is not an error.
+        Err(CommandError::Output(e)) if e.kind() == io::ErrorKind::BrokenPipe => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("confcal: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<Status, CommandError> {
+    let (mut out, mut err) = (io::stdout().lock(), io::stderr().lock());
+    if let Command::ExampleConfig = cli.command {
+        out.write_all(config::EXAMPLE.as_bytes())?;
+        return Ok(Status::Clean);
+    }
+    let path = config::locate(
+        cli.config.as_deref(),
+        std::env::var_os("CONFCAL_CONFIG"),
+        dirs::config_dir(),
+    )?;
+    let config = Config::load(&path)?;
+    let now = match &cli.now {
+        Some(text) => parse_instant(text, config.default_timezone)?,
+        None => Utc::now(),
+    };
+    let ctx = Context { config, now };
+    match cli.command {
+        Command::Upcoming(args) => commands::upcoming(&ctx, &args, &mut out, &mut err),
+        Command::Export(args) => commands::export(&ctx, args.output.as_deref(), &mut out, &mut err),
+        Command::Check => commands::check(&ctx, &mut out, &mut err),
+        Command::ExampleConfig => Ok(Status::Clean),
+    }
+}

@@ -1,0 +1,200 @@
+//! Identity and merging: the keys that say two sources describe the same
+//! event, the stable UIDs derived from them, and the merge of every
+//! source's events and deadlines into one [`Catalog`].
+//!
+//! A UID comes from what an event *is* (its name and year), never from
+//! where it sits in a file, so reordering or reloading sources keeps every
+//! UID, and a deadline keeps its UID when its date moves.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use chrono::{Datelike, NaiveDate};
+
+use crate::model::{Catalog, Deadline, DeadlineKind, Event, Provenance};
+
+/// Lower-case ASCII words joined by `-`: `KVM Forum 2015` → `kvm-forum-2015`.
+#[must_use]
+pub fn slug(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for word in text
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+    {
+        if !out.is_empty() {
+            out.push('-');
+        }
+        out.extend(word.chars().flat_map(char::to_lowercase));
+    }
+    out
+}
+
+/// The UID of an event named `title` that starts on `start`: its name with
+/// the year put last, so "KVM Forum 2015" and "KVM Forum" starting in 2015
+/// are one event: `kvm-forum-2015@confcal`.
+#[must_use]
+pub fn event_uid(title: &str, start: NaiveDate) -> String {
+    let year = start.year().to_string();
+    let base: Vec<String> = slug(title)
+        .split('-')
+        .filter(|w| *w != year && !w.is_empty())
+        .map(str::to_owned)
+        .collect();
+    format!("{}-{year}@confcal", base.join("-"))
+}
+
+/// The UID of a deadline of `kind` for the event `event_uid`; `round`
+/// tells several deadlines of one kind apart (`None` for the first).
+#[must_use]
+pub fn deadline_uid(event_uid: &str, kind: DeadlineKind, round: Option<&str>) -> String {
+    match round {
+        Some(round) => format!("{kind}-{round}.{event_uid}"),
+        None => format!("{kind}.{event_uid}"),
+    }
+}
+
+/// Merges what each source found into one catalog. The same UID from
+/// several sources becomes one item: the higher-priority source's fields
+/// win (the earlier source on a tie), tags are united and every provenance
+/// is kept, the winner's first.
+#[must_use]
+pub fn merge(batches: Vec<Catalog>) -> Catalog {
+    let mut events: BTreeMap<String, Vec<Event>> = BTreeMap::new();
+    let mut deadlines: BTreeMap<String, Vec<Deadline>> = BTreeMap::new();
+    for batch in batches {
+        for event in batch.events {
+            events.entry(event.uid.clone()).or_default().push(event);
+        }
+        for deadline in batch.deadlines {
+            deadlines
+                .entry(deadline.uid.clone())
+                .or_default()
+                .push(deadline);
+        }
+    }
+    let events: Vec<Event> = events
+        .into_values()
+        .filter_map(|copies| combine(copies, |e| e.priority, |e| (&mut e.tags, &mut e.provenance)))
+        .collect();
+    let titles: BTreeMap<&str, &Event> = events.iter().map(|e| (e.uid.as_str(), e)).collect();
+    let mut deadlines: Vec<Deadline> = deadlines
+        .into_values()
+        .filter_map(|copies| combine(copies, |d| d.priority, |d| (&mut d.tags, &mut d.provenance)))
+        .map(|mut d| {
+            if let Some(event) = titles.get(d.event_uid.as_str()) {
+                d.event_title.clone_from(&event.title);
+                d.tags = union(&d.tags, &event.tags);
+            }
+            d
+        })
+        .collect();
+    let mut events = events;
+    events.sort_by(|a, b| (a.start.date(), &a.uid).cmp(&(b.start.date(), &b.uid)));
+    deadlines.sort_by(|a, b| (a.due_instant(), &a.uid).cmp(&(b.due_instant(), &b.uid)));
+    Catalog { events, deadlines }
+}
+
+/// Folds copies of one item into the winner: highest priority first, the
+/// first-seen copy on a tie.
+fn combine<T>(
+    mut copies: Vec<T>,
+    priority: impl Fn(&T) -> i32,
+    parts: impl Fn(&mut T) -> (&mut Vec<String>, &mut Vec<Provenance>),
+) -> Option<T> {
+    copies.sort_by_key(|c| std::cmp::Reverse(priority(c)));
+    let mut rest = copies.into_iter();
+    let mut winner = rest.next()?;
+    for mut other in rest {
+        let (other_tags, other_provenance) = parts(&mut other);
+        let (tags, provenance) = (other_tags.clone(), std::mem::take(other_provenance));
+        let (winner_tags, winner_provenance) = parts(&mut winner);
+        *winner_tags = union(winner_tags, &tags);
+        for p in provenance {
+            if !winner_provenance.contains(&p) {
+                winner_provenance.push(p);
+            }
+        }
+    }
+    Some(winner)
+}
+
+fn union(a: &[String], b: &[String]) -> Vec<String> {
+    a.iter()
+        .chain(b)
+        .cloned()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{EventKind, When};
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap()
+    }
+
+    fn event(title: &str, source: &str, priority: i32, tags: &[&str]) -> Event {
+        let start = date(2015, 8, 19);
+        Event {
+            uid: event_uid(title, start),
+            title: title.into(),
+            kind: EventKind::Conference,
+            start: When::Date(start),
+            end: When::Date(date(2015, 8, 21)),
+            location: Some(format!("from {source}")),
+            url: None,
+            description: None,
+            tags: tags.iter().map(|t| (*t).to_owned()).collect(),
+            parent: None,
+            priority,
+            provenance: vec![Provenance {
+                source: source.into(),
+                location: format!("{source}.toml:1"),
+                evidence: None,
+                confidence: None,
+            }],
+        }
+    }
+
+    #[test]
+    fn uids_come_from_the_name_and_year() {
+        assert_eq!(
+            event_uid("KVM Forum 2015", date(2015, 8, 19)),
+            "kvm-forum-2015@confcal"
+        );
+        assert_eq!(
+            event_uid("KVM Forum", date(2015, 8, 19)),
+            "kvm-forum-2015@confcal"
+        );
+        assert_eq!(
+            deadline_uid("kvm-forum-2015@confcal", DeadlineKind::Cfp, None),
+            "cfp.kvm-forum-2015@confcal"
+        );
+        assert_eq!(
+            slug("Xen Project: Hackathon (Shanghai)"),
+            "xen-project-hackathon-shanghai"
+        );
+    }
+
+    #[test]
+    fn the_same_event_from_two_sources_becomes_one() {
+        let low = Catalog {
+            events: vec![event("KVM Forum", "blog", 1, &["kvm"])],
+            deadlines: vec![],
+        };
+        let high = Catalog {
+            events: vec![event("KVM Forum 2015", "curated", 10, &["virt"])],
+            deadlines: vec![],
+        };
+        let merged = merge(vec![low, high]);
+        assert_eq!(merged.events.len(), 1);
+        let e = &merged.events[0];
+        assert_eq!(e.title, "KVM Forum 2015");
+        assert_eq!(e.location.as_deref(), Some("from curated"));
+        assert_eq!(e.tags, ["kvm", "virt"]);
+        let sources: Vec<&str> = e.provenance.iter().map(|p| p.source.as_str()).collect();
+        assert_eq!(sources, ["curated", "blog"]);
+    }
+}

@@ -1,0 +1,83 @@
+//! Sources: reading each kind of configured source into events and
+//! deadlines. One file per source kind; a broken file is reported with its
+//! place and never stops the rest from loading.
+
+pub mod curated;
+
+use std::path::{Path, PathBuf};
+
+use crate::config::{SourceConfig, SourceKind, SourceLocation};
+use crate::model::Catalog;
+use crate::place::Placed;
+use crate::time::Zone;
+
+/// A problem with one source's data.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    #[error("cannot read `{}`: {source}", .path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Invalid(#[from] Placed),
+    #[error("`{}` holds no `.toml` files", .0.display())]
+    Empty(PathBuf),
+    #[error("sources of kind `{}` are not supported by this version of confcal", .0.name())]
+    UnsupportedKind(SourceKind),
+    #[error("remote sources are not supported by this version of confcal: `{0}`")]
+    Remote(String),
+}
+
+/// What one source yielded: whatever could be read, and every problem met.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub catalog: Catalog,
+    pub problems: Vec<SourceError>,
+}
+
+/// Reads one source. `deadline_timezone` is the zone for deadlines that
+/// state none and whose source sets none.
+#[must_use]
+pub fn load(source: &SourceConfig, deadline_timezone: Zone) -> Loaded {
+    let path = match &source.location {
+        SourceLocation::Path(path) => path,
+        SourceLocation::Url(url) => return failed(SourceError::Remote(url.clone())),
+    };
+    match source.kind {
+        SourceKind::Curated => curated::load(source, path, deadline_timezone),
+        kind => failed(SourceError::UnsupportedKind(kind)),
+    }
+}
+
+fn failed(error: SourceError) -> Loaded {
+    Loaded {
+        catalog: Catalog::default(),
+        problems: vec![error],
+    }
+}
+
+/// The files a source path names: the file itself, or the files with
+/// `extension` in the folder, sorted by name.
+pub(crate) fn files_in(path: &Path, extension: &str) -> Result<Vec<PathBuf>, SourceError> {
+    let read_err = |source| SourceError::Read {
+        path: path.to_owned(),
+        source,
+    };
+    if !path.is_dir() {
+        std::fs::metadata(path).map_err(read_err)?;
+        return Ok(vec![path.to_owned()]);
+    }
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(path).map_err(read_err)? {
+        let file = entry.map_err(read_err)?.path();
+        if file.is_file() && file.extension().is_some_and(|e| e == extension) {
+            files.push(file);
+        }
+    }
+    files.sort();
+    if files.is_empty() {
+        return Err(SourceError::Empty(path.to_owned()));
+    }
+    Ok(files)
+}
