@@ -371,7 +371,9 @@ mod tests {
         ] {
             let lead: Lead = input.parse().unwrap();
             assert_eq!(lead.duration().num_minutes(), minutes);
-            assert_eq!(lead.to_string(), input);
+        }
+        for (input, shown) in [("14d", "14d"), ("1w", "7d"), ("48h", "2d"), ("90m", "90m")] {
+            assert_eq!(input.parse::<Lead>().unwrap().to_string(), shown);
         }
         for bad in ["", "d", "3", "3y", "-1d", "0d"] {
             assert!(bad.parse::<Lead>().is_err(), "{bad}");
