@@ -152,6 +152,9 @@ pub struct SourceConfig {
     pub timezone: Option<Zone>,
     /// Where the `[[source]]` table is, for messages.
     pub place: Place,
+    /// The folder of the configuration file, which relative paths and
+    /// provenance are relative to.
+    pub root: PathBuf,
 }
 
 #[derive(Deserialize)]
@@ -360,6 +363,7 @@ impl Validator<'_> {
             enabled: raw.enabled,
             timezone,
             place: Place::of_span(self.path, self.text, span),
+            root: self.folder(),
         })
     }
 }

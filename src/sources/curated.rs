@@ -132,10 +132,17 @@ impl FileReader<'_> {
         Placed::new(self.path, self.text, span, message)
     }
 
+    /// Where a fact came from: `file:line`, the file relative to the
+    /// configuration's folder so that the feed does not depend on where
+    /// confcal was started.
     fn provenance(&self, span: &Range<usize>) -> Provenance {
+        let file = self
+            .path
+            .strip_prefix(&self.source.root)
+            .unwrap_or(self.path);
         Provenance {
             source: self.source.name.clone(),
-            location: Place::of_span(self.path, self.text, span).line_ref(),
+            location: Place::of_span(file, self.text, span).line_ref(),
             evidence: None,
             confidence: None,
         }
