@@ -5,7 +5,7 @@ mod common;
 
 use common::{Setup, repo};
 
-/// The first ```toml block after `heading` in README.md.
+/// The first TOML code block after `heading` in `README.md`.
 fn toml_block(heading: &str) -> String {
     let readme = std::fs::read_to_string(repo().join("README.md")).expect("README.md");
     let section = readme.split(heading).nth(1).expect("the section");

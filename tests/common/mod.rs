@@ -4,6 +4,7 @@
 
 #![allow(dead_code, unreachable_pub)]
 
+use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -105,9 +106,10 @@ pub fn curated_config(sources: &[(&str, &str, i32)]) -> String {
         "calendar_name = \"Test\"\ndefault_timezone = \"Europe/Berlin\"\ndeadline_timezone = \"AoE\"\n",
     );
     for (name, path, priority) in sources {
-        text.push_str(&format!(
+        let _ = write!(
+            text,
             "\n[[source]]\nname = \"{name}\"\nkind = \"curated\"\npath = \"{path}\"\npriority = {priority}\n"
-        ));
+        );
     }
     text
 }
