@@ -356,7 +356,6 @@ impl FileReader<'_> {
         let mut order: Vec<usize> = (0..deadlines.len()).collect();
         order.sort_by_key(|&i| deadlines[i].due_instant());
         let mut counts: HashMap<DeadlineKind, u32> = HashMap::new();
-        let mut seen: HashMap<String, Range<usize>> = HashMap::new();
         for i in order {
             let d = &mut deadlines[i];
             let round = match &rounds[i].1 {
@@ -368,10 +367,13 @@ impl FileReader<'_> {
                 other => other.clone(),
             };
             d.uid = deadline_uid(&d.event_uid, d.kind, round.as_deref());
-            if let Some(first) = seen.insert(d.uid.clone(), rounds[i].0.clone()) {
-                let first = Place::of_span(self.path, self.text, &first);
+        }
+        let mut seen: HashMap<&str, &Range<usize>> = HashMap::new();
+        for (d, (span, _)) in deadlines.iter().zip(rounds) {
+            if let Some(first) = seen.insert(&d.uid, span) {
+                let first = Place::of_span(self.path, self.text, first);
                 return Err(self.error(
-                    &rounds[i].0,
+                    span,
                     format!("this `{}` deadline has the same `round` or `label` as the one at {first}: give each its own", d.kind),
                 ));
             }
@@ -411,5 +413,118 @@ impl FileReader<'_> {
             priority: self.source.priority,
             provenance: vec![self.provenance(span)],
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+    use crate::config::{SourceKind, SourceLocation};
+
+    fn source() -> SourceConfig {
+        SourceConfig {
+            name: "test".into(),
+            kind: SourceKind::Curated,
+            location: SourceLocation::Path(PathBuf::from("feeds")),
+            tags: vec![],
+            priority: 0,
+            enabled: true,
+            timezone: None,
+            place: Place {
+                path: PathBuf::from("config.toml"),
+                line: 1,
+                column: 1,
+            },
+            root: PathBuf::new(),
+        }
+    }
+
+    fn read(text: &str) -> Loaded {
+        let source = source();
+        let mut out = Loaded::default();
+        let mut index = SourceIndex::default();
+        let reader = FileReader {
+            source: &source,
+            path: Path::new("t.toml"),
+            text,
+            deadline_timezone: Zone::Aoe,
+        };
+        reader.read(&mut out, &mut index);
+        index.resolve_parents(&mut out);
+        out
+    }
+
+    #[test]
+    fn no_damage_to_a_file_makes_the_loader_panic() {
+        let texts = [
+            include_str!("../../feeds/kvm-forum.toml"),
+            include_str!("../../feeds/xen-project.toml"),
+        ];
+        let junk = [
+            "",
+            "\"",
+            "[",
+            "]",
+            "=",
+            "\n",
+            "9999-99-99",
+            "-",
+            "é",
+            "\u{0}",
+            "[[event]]\n",
+        ];
+        for text in texts {
+            let cuts = text.char_indices().map(|(i, _)| i).step_by(11);
+            for at in cuts {
+                for insert in junk {
+                    let damaged = format!("{}{insert}{}", &text[..at], &text[at..]);
+                    let _ = read(&damaged);
+                    let _ = read(&text[..at]);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn rounds_are_numbered_by_due_time() {
+        let loaded = read(
+            "[[event]]\nname = \"R 2016\"\nstart = 2016-06-01\n\
+             [[event.deadline]]\nkind = \"cfp\"\ndue = 2016-03-01\n\
+             [[event.deadline]]\nkind = \"cfp\"\ndue = 2016-01-01\n\
+             [[event.deadline]]\nkind = \"cfp\"\ndue = 2016-04-01\nround = 7\n",
+        );
+        assert!(loaded.problems.is_empty(), "{:?}", loaded.problems);
+        let uids: Vec<(&str, String)> = loaded
+            .catalog
+            .deadlines
+            .iter()
+            .map(|d| (d.uid.as_str(), d.due.date().to_string()))
+            .collect();
+        assert_eq!(
+            uids,
+            [
+                ("cfp-2.r-2016@confcal", "2016-03-01".to_owned()),
+                ("cfp.r-2016@confcal", "2016-01-01".to_owned()),
+                ("cfp-7.r-2016@confcal", "2016-04-01".to_owned()),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_repeated_round_is_an_error() {
+        let loaded = read(
+            "[[event]]\nname = \"R 2016\"\nstart = 2016-06-01\n\
+             [[event.deadline]]\nkind = \"cfp\"\ndue = 2016-03-01\nround = 2\n\
+             [[event.deadline]]\nkind = \"cfp\"\ndue = 2016-01-01\nround = 2\n",
+        );
+        let messages: Vec<String> = loaded.problems.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            messages,
+            [
+                "t.toml:8:1: this `cfp` deadline has the same `round` or `label` as the one at t.toml:4:1: give each its own"
+            ]
+        );
     }
 }
