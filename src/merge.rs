@@ -6,11 +6,11 @@
 //! where it sits in a file, so reordering or reloading sources keeps every
 //! UID, and a deadline keeps its UID when its date moves.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use chrono::{Datelike, NaiveDate};
 
-use crate::model::{Catalog, Deadline, DeadlineKind, Event, Provenance};
+use crate::model::{Catalog, DeadlineKind, Provenance};
 
 /// Lower-case ASCII words joined by `-`: `KVM Forum 2015` → `kvm-forum-2015`.
 #[must_use]
@@ -58,63 +58,63 @@ pub fn deadline_uid(event_uid: &str, kind: DeadlineKind, round: Option<&str>) ->
 /// is kept, the winner's first.
 #[must_use]
 pub fn merge(batches: Vec<Catalog>) -> Catalog {
-    let mut events: BTreeMap<String, Vec<Event>> = BTreeMap::new();
-    let mut deadlines: BTreeMap<String, Vec<Deadline>> = BTreeMap::new();
+    let (mut events, mut deadlines) = (Vec::new(), Vec::new());
     for batch in batches {
-        for event in batch.events {
-            events.entry(event.uid.clone()).or_default().push(event);
-        }
-        for deadline in batch.deadlines {
-            deadlines
-                .entry(deadline.uid.clone())
-                .or_default()
-                .push(deadline);
+        events.extend(batch.events);
+        deadlines.extend(batch.deadlines);
+    }
+    let mut events = dedupe(
+        events,
+        |e| &e.uid,
+        |e| e.priority,
+        |e| (&mut e.tags, &mut e.provenance),
+    );
+    let mut deadlines = dedupe(
+        deadlines,
+        |d| &d.uid,
+        |d| d.priority,
+        |d| (&mut d.tags, &mut d.provenance),
+    );
+    for deadline in &mut deadlines {
+        if let Ok(i) = events.binary_search_by(|e| e.uid.as_str().cmp(&deadline.event_uid)) {
+            deadline.event_title.clone_from(&events[i].title);
+            if !events[i].tags.iter().all(|t| deadline.tags.contains(t)) {
+                deadline.tags = union(&deadline.tags, &events[i].tags);
+            }
         }
     }
-    let events: Vec<Event> = events
-        .into_values()
-        .filter_map(|copies| combine(copies, |e| e.priority, |e| (&mut e.tags, &mut e.provenance)))
-        .collect();
-    let titles: BTreeMap<&str, &Event> = events.iter().map(|e| (e.uid.as_str(), e)).collect();
-    let mut deadlines: Vec<Deadline> = deadlines
-        .into_values()
-        .filter_map(|copies| combine(copies, |d| d.priority, |d| (&mut d.tags, &mut d.provenance)))
-        .map(|mut d| {
-            if let Some(event) = titles.get(d.event_uid.as_str()) {
-                d.event_title.clone_from(&event.title);
-                d.tags = union(&d.tags, &event.tags);
-            }
-            d
-        })
-        .collect();
-    let mut events = events;
     events.sort_by(|a, b| (a.start.date(), &a.uid).cmp(&(b.start.date(), &b.uid)));
-    deadlines.sort_by(|a, b| (a.due_instant(), &a.uid).cmp(&(b.due_instant(), &b.uid)));
+    deadlines.sort_by_cached_key(|d| (d.due_instant(), d.uid.clone()));
     Catalog { events, deadlines }
 }
 
-/// Folds copies of one item into the winner: highest priority first, the
-/// first-seen copy on a tie.
-fn combine<T>(
-    mut copies: Vec<T>,
+/// Folds items with the same uid into one, sorted by uid: the highest
+/// priority wins, the first-seen on a tie (the sort is stable).
+fn dedupe<T>(
+    mut items: Vec<T>,
+    uid: impl Fn(&T) -> &String,
     priority: impl Fn(&T) -> i32,
     parts: impl Fn(&mut T) -> (&mut Vec<String>, &mut Vec<Provenance>),
-) -> Option<T> {
-    copies.sort_by_key(|c| std::cmp::Reverse(priority(c)));
-    let mut rest = copies.into_iter();
-    let mut winner = rest.next()?;
-    for mut other in rest {
-        let (other_tags, other_provenance) = parts(&mut other);
-        let (tags, provenance) = (other_tags.clone(), std::mem::take(other_provenance));
-        let (winner_tags, winner_provenance) = parts(&mut winner);
-        *winner_tags = union(winner_tags, &tags);
-        for p in provenance {
-            if !winner_provenance.contains(&p) {
-                winner_provenance.push(p);
+) -> Vec<T> {
+    items.sort_by(|a, b| uid(a).cmp(uid(b)).then(priority(b).cmp(&priority(a))));
+    let mut out: Vec<T> = Vec::with_capacity(items.len());
+    for mut item in items {
+        match out.last_mut() {
+            Some(winner) if uid(winner) == uid(&item) => {
+                let (tags, provenance) = parts(&mut item);
+                let (tags, provenance) = (std::mem::take(tags), std::mem::take(provenance));
+                let (winner_tags, winner_provenance) = parts(winner);
+                *winner_tags = union(winner_tags, &tags);
+                for p in provenance {
+                    if !winner_provenance.contains(&p) {
+                        winner_provenance.push(p);
+                    }
+                }
             }
+            _ => out.push(item),
         }
     }
-    Some(winner)
+    out
 }
 
 fn union(a: &[String], b: &[String]) -> Vec<String> {
@@ -129,7 +129,7 @@ fn union(a: &[String], b: &[String]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{EventKind, When};
+    use crate::model::{Event, EventKind, When};
 
     fn date(y: i32, m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, d).unwrap()

@@ -14,19 +14,11 @@ pub struct Place {
 }
 
 impl Place {
-    /// The place of byte `offset` in `text`, read from `path`.
+    /// The place of byte `offset` in `text`, read from `path`. Scans the
+    /// text: for many places in one file, use a [`LineIndex`].
     #[must_use]
     pub fn at(path: &Path, text: &str, offset: usize) -> Place {
-        let offset = offset.min(text.len());
-        let before = text.get(..offset).unwrap_or(text);
-        let line = before.matches('\n').count() + 1;
-        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
-        let column = before[line_start..].chars().count() + 1;
-        Place {
-            path: path.to_owned(),
-            line,
-            column,
-        }
+        LineIndex::new(text).place(path, text, offset)
     }
 
     /// The place a span starts at.
@@ -45,6 +37,49 @@ impl Place {
 impl fmt::Display for Place {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:{}:{}", self.path.display(), self.line, self.column)
+    }
+}
+
+/// Where each line of a text starts, so that many offsets can be placed
+/// without rescanning the text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    /// Indexes the lines of `text`.
+    #[must_use]
+    pub fn new(text: &str) -> LineIndex {
+        let breaks = text.bytes().enumerate().filter(|(_, b)| *b == b'\n');
+        let starts = std::iter::once(0)
+            .chain(breaks.map(|(i, _)| i + 1))
+            .collect();
+        LineIndex { starts }
+    }
+
+    /// The 1-based line that byte `offset` is on.
+    #[must_use]
+    pub fn line(&self, offset: usize) -> usize {
+        self.starts.partition_point(|&start| start <= offset).max(1)
+    }
+
+    /// The place of byte `offset` of `text` (the text this index was built
+    /// from), read from `path`.
+    #[must_use]
+    pub fn place(&self, path: &Path, text: &str, offset: usize) -> Place {
+        let mut offset = offset.min(text.len());
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        let line = self.line(offset);
+        let line_start = self.starts[line - 1];
+        let column = text[line_start..offset].chars().count() + 1;
+        Place {
+            path: path.to_owned(),
+            line,
+            column,
+        }
     }
 }
 
@@ -108,6 +143,11 @@ mod tests {
         let path = Path::new("x.toml");
         assert_eq!(Place::at(path, text, 0).to_string(), "x.toml:1:1");
         assert_eq!(Place::at(path, text, 10).to_string(), "x.toml:2:4");
+        assert_eq!(Place::at(path, text, 6).to_string(), "x.toml:2:1");
+        assert_eq!(Place::at(path, text, 5).to_string(), "x.toml:1:6");
+        assert_eq!(Place::at(path, text, 99).to_string(), "x.toml:3:1");
+        // Inside a multi-byte character: the character's own column.
+        assert_eq!(Place::at(path, text, 8).to_string(), "x.toml:2:2");
     }
 
     #[test]

@@ -16,7 +16,7 @@ use super::{Loaded, SourceError, files_in};
 use crate::config::SourceConfig;
 use crate::merge::{deadline_uid, event_uid, slug};
 use crate::model::{Deadline, DeadlineKind, Event, EventKind, Provenance, When};
-use crate::place::{Place, Placed};
+use crate::place::{LineIndex, Place, Placed};
 use crate::time::Zone;
 
 #[derive(Deserialize)]
@@ -82,12 +82,7 @@ pub(crate) fn load(source: &SourceConfig, path: &Path, deadline_timezone: Zone) 
                 continue;
             }
         };
-        let reader = FileReader {
-            source,
-            path: &file,
-            text: &text,
-            deadline_timezone,
-        };
+        let reader = FileReader::new(source, &file, &text, deadline_timezone);
         reader.read(&mut out, &mut index);
     }
     index.resolve_parents(&mut out);
@@ -118,6 +113,7 @@ struct FileReader<'a> {
     source: &'a SourceConfig,
     path: &'a Path,
     text: &'a str,
+    lines: LineIndex,
     deadline_timezone: Zone,
 }
 
@@ -127,9 +123,31 @@ struct FileDefaults {
     tags: Vec<String>,
 }
 
-impl FileReader<'_> {
+impl<'a> FileReader<'a> {
+    fn new(
+        source: &'a SourceConfig,
+        path: &'a Path,
+        text: &'a str,
+        deadline_timezone: Zone,
+    ) -> Self {
+        FileReader {
+            source,
+            path,
+            text,
+            lines: LineIndex::new(text),
+            deadline_timezone,
+        }
+    }
+
+    fn place(&self, span: &Range<usize>) -> Place {
+        self.lines.place(self.path, self.text, span.start)
+    }
+
     fn error(&self, span: &Range<usize>, message: impl Into<String>) -> Placed {
-        Placed::new(self.path, self.text, span, message)
+        Placed {
+            place: self.place(span),
+            message: message.into(),
+        }
     }
 
     /// Where a fact came from: `file:line`, the file relative to the
@@ -142,7 +160,7 @@ impl FileReader<'_> {
             .unwrap_or(self.path);
         Provenance {
             source: self.source.name.clone(),
-            location: Place::of_span(file, self.text, span).line_ref(),
+            location: format!("{}:{}", file.display(), self.lines.line(span.start)),
             evidence: None,
             confidence: None,
         }
@@ -207,7 +225,6 @@ impl FileReader<'_> {
             None => start,
         };
         let uid = raw.uid.unwrap_or_else(|| event_uid(&title, start.date()));
-        let here = Place::of_span(self.path, self.text, span);
         if let Some(first) = index.uids.get(&uid) {
             return Err(self.error(
                 span,
@@ -234,7 +251,7 @@ impl FileReader<'_> {
             provenance: vec![self.provenance(span)],
         };
         let deadlines = self.deadlines(raw.deadlines, &event, defaults)?;
-        index.uids.insert(uid.clone(), here);
+        index.uids.insert(uid.clone(), self.place(span));
         if let Some(id) = raw.id {
             index.ids.insert(id, uid);
         }
@@ -371,7 +388,7 @@ impl FileReader<'_> {
         let mut seen: HashMap<&str, &Range<usize>> = HashMap::new();
         for (d, (span, _)) in deadlines.iter().zip(rounds) {
             if let Some(first) = seen.insert(&d.uid, span) {
-                let first = Place::of_span(self.path, self.text, first);
+                let first = self.place(first);
                 return Err(self.error(
                     span,
                     format!("this `{}` deadline has the same `round` or `label` as the one at {first}: give each its own", d.kind),
@@ -445,12 +462,7 @@ mod tests {
         let source = source();
         let mut out = Loaded::default();
         let mut index = SourceIndex::default();
-        let reader = FileReader {
-            source: &source,
-            path: Path::new("t.toml"),
-            text,
-            deadline_timezone: Zone::Aoe,
-        };
+        let reader = FileReader::new(&source, Path::new("t.toml"), text, Zone::Aoe);
         reader.read(&mut out, &mut index);
         index.resolve_parents(&mut out);
         out
