@@ -27,7 +27,7 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<Status, CommandError> {
-    let (mut out, mut err) = (io::stdout().lock(), io::stderr().lock());
+    let (mut out, mut err) = (io::BufWriter::new(io::stdout().lock()), io::stderr().lock());
     if let Command::ExampleConfig = cli.command {
         out.write_all(config::EXAMPLE.as_bytes())?;
         return Ok(Status::Clean);
@@ -43,10 +43,12 @@ fn run(cli: Cli) -> Result<Status, CommandError> {
         None => Utc::now(),
     };
     let ctx = Context { config, now };
-    match cli.command {
+    let status = match cli.command {
         Command::Upcoming(args) => commands::upcoming(&ctx, &args, &mut out, &mut err),
         Command::Export(args) => commands::export(&ctx, args.output.as_deref(), &mut out, &mut err),
         Command::Check => commands::check(&ctx, &mut out, &mut err),
         Command::ExampleConfig => Ok(Status::Clean),
-    }
+    }?;
+    out.flush()?;
+    Ok(status)
 }
