@@ -15,5 +15,6 @@ pub mod merge;
 pub mod model;
 pub mod place;
 pub mod query;
+pub mod recur;
 pub mod sources;
 pub mod time;

@@ -155,6 +155,10 @@ mod tests {
                 evidence: None,
                 confidence: None,
             }],
+            recurrence: None,
+            sequence: 0,
+            revision: None,
+            cancelled: false,
         }
     }
 

@@ -211,6 +211,48 @@ pub struct Event {
     pub priority: i32,
     /// Every source that stated this event, the winning one first.
     pub provenance: Vec<Provenance>,
+    /// For a series: its rules, extra and excluded dates, and overrides.
+    pub recurrence: Option<Box<Recurrence>>,
+    /// The iCalendar `SEQUENCE`: a higher one is a newer revision.
+    pub sequence: i64,
+    /// When this revision was made (`LAST-MODIFIED`, else `DTSTAMP`).
+    pub revision: Option<DateTime<Utc>>,
+    /// `STATUS:CANCELLED`.
+    pub cancelled: bool,
+}
+
+/// How an event repeats (RFC 5545 section 3.8.5).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Recurrence {
+    /// `RRULE` values, as written (expanded by `recur`).
+    pub rules: Vec<String>,
+    /// `RDATE`s: extra starts, some with their own end.
+    pub rdates: Vec<RDate>,
+    /// `EXDATE`s: starts that do not happen.
+    pub exdates: Vec<When>,
+    /// Occurrences changed or cancelled one by one (`RECURRENCE-ID`).
+    pub overrides: Vec<Override>,
+}
+
+/// One `RDATE` value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum RDate {
+    /// An extra start; the occurrence lasts as long as the series'.
+    At(When),
+    /// An extra occurrence with its own start and end.
+    Period(When, When),
+}
+
+/// A changed occurrence of a series: `RECURRENCE-ID` names the start it
+/// replaces.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Override {
+    pub recurrence_id: When,
+    /// `RANGE=THISANDFUTURE`: the change applies to every later occurrence
+    /// too.
+    pub this_and_future: bool,
+    /// The occurrence as it now is (its own `recurrence` is `None`).
+    pub event: Event,
 }
 
 impl Event {
@@ -349,6 +391,10 @@ mod tests {
             parent: None,
             priority: 0,
             provenance: vec![],
+            recurrence: None,
+            sequence: 0,
+            revision: None,
+            cancelled: false,
         };
         let (start, end) = event.span(Zone::Utc);
         assert_eq!(start.to_rfc3339(), "2015-08-19T00:00:00+00:00");

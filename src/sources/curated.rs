@@ -249,6 +249,10 @@ impl<'a> FileReader<'a> {
             parent: None,
             priority: self.source.priority,
             provenance: vec![self.provenance(span)],
+            recurrence: None,
+            sequence: 0,
+            revision: None,
+            cancelled: false,
         };
         let deadlines = self.deadlines(raw.deadlines, &event, defaults)?;
         index.uids.insert(uid.clone(), self.place(span));

@@ -1,0 +1,469 @@
+//! Recurrence: which occurrences of an event fall in a window, with
+//! `RRULE` (through the `rrule` crate), `RDATE`, `EXDATE`, `RECURRENCE-ID`
+//! overrides (`RANGE=THISANDFUTURE` too) and cancelled occurrences.
+//!
+//! Rules are expanded in the series' own wall-clock time, as RFC 5545 says:
+//! the `rrule` crate is handed local date-times dressed as UTC, so it never
+//! sees a zone (it mishandles Windows and custom ones, and `UNTIL` forms
+//! that do not match `DTSTART`), and each local start is then placed in the
+//! series' zone, which gets daylight-saving shifts right. Only the window
+//! is expanded, never the whole series, and an old open-ended series starts
+//! iterating near the window instead of at its first occurrence.
+
+use std::collections::BTreeMap;
+use std::str::FromStr;
+
+use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, NaiveDateTime, NaiveTime, Utc};
+use rrule::{RRule, RRuleSet, Unvalidated};
+
+use crate::model::{Event, Override, RDate, When};
+use crate::time::Zone;
+
+/// An `RRULE` that cannot be expanded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid RRULE `{rule}`: {reason}")]
+pub struct BadRule {
+    pub rule: String,
+    pub reason: String,
+}
+
+/// One occurrence of an event.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Occurrence<'a> {
+    /// The event that says what this occurrence is: an override, or the
+    /// event itself.
+    pub event: &'a Event,
+    /// For occurrences of a series, the start the series gave it.
+    pub recurrence_id: Option<When>,
+    pub start: When,
+    /// The end in the same terms as [`Event::end`] (inclusive last day for
+    /// all-day occurrences).
+    pub end: When,
+}
+
+/// The occurrences of `event` that overlap `[from, until)`, in time order.
+/// Dates and floating times are read in `local`.
+#[must_use]
+pub fn occurrences(
+    event: &Event,
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+    local: Zone,
+) -> Vec<Occurrence<'_>> {
+    let Some(recurrence) = &event.recurrence else {
+        let single = Occurrence {
+            event,
+            recurrence_id: None,
+            start: event.start,
+            end: event.end,
+        };
+        return if overlaps(&single, from, until, local) && !event.cancelled {
+            vec![single]
+        } else {
+            vec![]
+        };
+    };
+    if event.cancelled {
+        return vec![];
+    }
+    let series = Series::new(event, local);
+    let overrides = Overrides::new(&series, &recurrence.overrides);
+    let lo = series.local(from) - series.length - overrides.reach - Duration::days(1);
+    let hi = series.local(until) + overrides.reach + Duration::days(1);
+
+    let mut starts: BTreeMap<NaiveDateTime, Option<NaiveDateTime>> = BTreeMap::new();
+    let first = series.naive(event.start);
+    if (lo..=hi).contains(&first) {
+        starts.insert(first, None);
+    }
+    for rule in &recurrence.rules {
+        if let Ok(found) = expand(rule, &series, first, lo, hi) {
+            starts.extend(found.into_iter().map(|s| (s, None)));
+        }
+    }
+    for rdate in &recurrence.rdates {
+        let (start, end) = match *rdate {
+            RDate::At(at) => (series.naive(at), None),
+            RDate::Period(a, b) => (series.naive(a), Some(series.naive(b))),
+        };
+        if (lo..=hi).contains(&start) {
+            starts.insert(start, end);
+        }
+    }
+    for exdate in &recurrence.exdates {
+        match exdate {
+            When::Date(day) if !series.all_day => starts.retain(|s, _| s.date() != *day),
+            other => {
+                starts.remove(&series.naive(*other));
+            }
+        }
+    }
+
+    let mut found: Vec<Occurrence<'_>> = Vec::with_capacity(starts.len());
+    for (start, end) in starts {
+        if overrides.exact.contains_key(&start) {
+            continue;
+        }
+        found.push(match overrides.governing(start) {
+            Some(o) => series.shifted(o, start),
+            None => series.occurrence(event, start, end),
+        });
+    }
+    found.extend(overrides.exact.values().map(|o| Occurrence {
+        event: &o.event,
+        recurrence_id: Some(o.recurrence_id),
+        start: o.event.start,
+        end: o.event.end,
+    }));
+    found.retain(|o| !o.event.cancelled && overlaps(o, from, until, local));
+    found.sort_by_key(|o| {
+        (
+            o.start.start_instant(local),
+            o.recurrence_id.map(|r| r.start_instant(local)),
+        )
+    });
+    found
+}
+
+fn overlaps(o: &Occurrence<'_>, from: DateTime<Utc>, until: DateTime<Utc>, local: Zone) -> bool {
+    let start = o.start.start_instant(local);
+    let end = match o.end {
+        When::Date(last) => local.instant(last.and_time(NaiveTime::MIN)) + Duration::days(1),
+        other => other.start_instant(local).max(start),
+    };
+    start < until && (end > from || (start >= from && start == end))
+}
+
+/// The terms a series is expanded in: its form (all-day, floating, zoned,
+/// UTC), the zone its local times are placed in, and how long each
+/// occurrence lasts.
+struct Series {
+    start: When,
+    zone: Zone,
+    all_day: bool,
+    /// Wall-clock length of one occurrence (whole days for all-day ones).
+    length: Duration,
+}
+
+impl Series {
+    fn new(event: &Event, local: Zone) -> Series {
+        let zone = event.start.zone().unwrap_or(local);
+        let all_day = matches!(event.start, When::Date(_));
+        let mut series = Series {
+            start: event.start,
+            zone,
+            all_day,
+            length: Duration::zero(),
+        };
+        let end = match event.end {
+            When::Date(last) => series.naive(When::Date(last)) + Duration::days(1),
+            other => series.naive(other),
+        };
+        series.length = (end - series.naive(event.start)).max(Duration::zero());
+        series
+    }
+
+    /// `when` as a wall-clock time of the series.
+    fn naive(&self, when: When) -> NaiveDateTime {
+        match when {
+            When::Date(d) => d.and_time(NaiveTime::MIN),
+            When::Floating(t) => t,
+            When::Zoned(t, zone) if zone == self.zone => t,
+            other => self.local(other.start_instant(self.zone)),
+        }
+    }
+
+    fn local(&self, instant: DateTime<Utc>) -> NaiveDateTime {
+        self.zone.localize(instant).naive_local()
+    }
+
+    /// A wall-clock time of the series in the series' own form.
+    fn when(&self, naive: NaiveDateTime) -> When {
+        match self.start {
+            When::Date(_) => When::Date(naive.date()),
+            When::Floating(_) => When::Floating(naive),
+            When::Zoned(_, zone) => When::Zoned(naive, zone),
+            When::Utc(_) => When::Utc(naive.and_utc()),
+        }
+    }
+
+    /// The end of an occurrence starting at `start`, in [`Event::end`]'s
+    /// terms.
+    fn end(&self, start: NaiveDateTime, length: Duration) -> When {
+        let end = start + length;
+        if self.all_day {
+            When::Date((end - Duration::days(1)).date().max(start.date()))
+        } else {
+            self.when(end)
+        }
+    }
+
+    fn occurrence<'a>(
+        &self,
+        event: &'a Event,
+        start: NaiveDateTime,
+        end: Option<NaiveDateTime>,
+    ) -> Occurrence<'a> {
+        let length = end.map_or(self.length, |e| (e - start).max(Duration::zero()));
+        Occurrence {
+            event,
+            recurrence_id: Some(self.when(start)),
+            start: self.when(start),
+            end: self.end(start, length),
+        }
+    }
+
+    /// The occurrence at `start` as a `THISANDFUTURE` override changes it:
+    /// moved by as much as the override moved its own occurrence.
+    fn shifted<'a>(&self, o: &'a Override, start: NaiveDateTime) -> Occurrence<'a> {
+        let shift = self.naive(o.event.start) - self.naive(o.recurrence_id);
+        let own = Series::new(&o.event, self.zone);
+        let moved = start + shift;
+        Occurrence {
+            event: &o.event,
+            recurrence_id: Some(self.when(start)),
+            start: self.when(moved),
+            end: self.end(moved, own.length),
+        }
+    }
+}
+
+/// A series' overrides, by the wall-clock start they replace.
+struct Overrides<'a> {
+    exact: BTreeMap<NaiveDateTime, &'a Override>,
+    /// `THISANDFUTURE` overrides, by start.
+    onward: BTreeMap<NaiveDateTime, &'a Override>,
+    /// How far any override moves an occurrence.
+    reach: Duration,
+}
+
+impl<'a> Overrides<'a> {
+    fn new(series: &Series, all: &'a [Override]) -> Overrides<'a> {
+        let mut overrides = Overrides {
+            exact: BTreeMap::new(),
+            onward: BTreeMap::new(),
+            reach: Duration::zero(),
+        };
+        for o in all {
+            let rid = series.naive(o.recurrence_id);
+            let shift = (series.naive(o.event.start) - rid).abs();
+            overrides.reach = overrides.reach.max(shift);
+            overrides.exact.insert(rid, o);
+            if o.this_and_future {
+                overrides.onward.insert(rid, o);
+            }
+        }
+        overrides
+    }
+
+    /// The `THISANDFUTURE` override in force at `start`, if any.
+    fn governing(&self, start: NaiveDateTime) -> Option<&'a Override> {
+        self.onward.range(..=start).next_back().map(|(_, o)| *o)
+    }
+}
+
+/// The starts `rule` gives in `[lo, hi]`, in the series' wall-clock time.
+fn expand(
+    rule: &str,
+    series: &Series,
+    first: NaiveDateTime,
+    lo: NaiveDateTime,
+    hi: NaiveDateTime,
+) -> Result<Vec<NaiveDateTime>, BadRule> {
+    let prepared = prepare(rule, series)?;
+    let begin = if prepared.jumpable {
+        jump(&prepared.rrule, first, lo)
+    } else {
+        first
+    };
+    let set = build(rule, prepared.rrule, begin)?;
+    let mut starts = Vec::new();
+    for start in &set {
+        let naive = start.naive_utc();
+        if naive > hi {
+            break;
+        }
+        if naive >= lo {
+            starts.push(naive);
+        }
+    }
+    Ok(starts)
+}
+
+/// Checks that `rule` can be expanded for a series starting at `start`.
+pub fn check(rule: &str, start: When, local: Zone) -> Result<(), BadRule> {
+    let series = Series {
+        start,
+        zone: start.zone().unwrap_or(local),
+        all_day: matches!(start, When::Date(_)),
+        length: Duration::zero(),
+    };
+    let prepared = prepare(rule, &series)?;
+    build(rule, prepared.rrule, series.naive(start)).map(|_| ())
+}
+
+fn build(
+    text: &str,
+    parsed: RRule<Unvalidated>,
+    start: NaiveDateTime,
+) -> Result<RRuleSet, BadRule> {
+    let dtstart = start.and_utc().with_timezone(&rrule::Tz::UTC);
+    parsed.build(dtstart).map_err(|e| BadRule {
+        rule: text.to_owned(),
+        reason: e.to_string(),
+    })
+}
+
+/// A rule made ready for the `rrule` crate.
+struct Prepared {
+    rrule: RRule<Unvalidated>,
+    /// No `COUNT`, `BYSETPOS` or `BYWEEKNO`: the start may be moved forward
+    /// by whole periods without changing the occurrences.
+    jumpable: bool,
+}
+
+/// Normalizes a rule as real feeds write it: drops `X-` parts, numbered
+/// `BYDAY` values where the frequency gives them no meaning, and places
+/// `UNTIL` in the series' wall-clock time whatever form it was written in.
+fn prepare(rule: &str, series: &Series) -> Result<Prepared, BadRule> {
+    let bad = |reason: String| BadRule {
+        rule: rule.to_owned(),
+        reason,
+    };
+    let text = rule.trim();
+    let text = text.strip_prefix("RRULE:").unwrap_or(text);
+    let mut parts: Vec<String> = Vec::new();
+    let mut seen: Vec<String> = Vec::new();
+    let mut until = None;
+    for part in text.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+        let Some((name, value)) = part.split_once('=') else {
+            return Err(bad(format!("`{part}` is not NAME=VALUE")));
+        };
+        let name = name.trim().to_ascii_uppercase();
+        if name.starts_with("X-") {
+            continue;
+        }
+        if seen.contains(&name) {
+            return Err(bad(format!("`{name}` is given twice")));
+        }
+        seen.push(name.clone());
+        if name == "UNTIL" {
+            until = Some(
+                until_naive(value.trim(), series)
+                    .ok_or_else(|| bad(format!("`{value}` is not a date or date-time")))?,
+            );
+            continue;
+        }
+        parts.push(format!("{name}={}", value.trim().to_ascii_uppercase()));
+    }
+    let freq = parts
+        .iter()
+        .find_map(|p| p.strip_prefix("FREQ="))
+        .unwrap_or_default()
+        .to_owned();
+    if matches!(
+        freq.as_str(),
+        "DAILY" | "WEEKLY" | "HOURLY" | "MINUTELY" | "SECONDLY"
+    ) {
+        for part in &mut parts {
+            if let Some(days) = part.strip_prefix("BYDAY=") {
+                *part = format!("BYDAY={}", strip_ordinals(days));
+            }
+        }
+    }
+    let jumpable = !seen
+        .iter()
+        .any(|n| matches!(n.as_str(), "COUNT" | "BYSETPOS" | "BYWEEKNO" | "BYYEARDAY"));
+    let mut parsed = RRule::from_str(&parts.join(";")).map_err(|e| bad(e.to_string()))?;
+    if let Some(until) = until {
+        parsed = parsed.until(until.and_utc().with_timezone(&rrule::Tz::UTC));
+    }
+    Ok(Prepared {
+        rrule: parsed,
+        jumpable,
+    })
+}
+
+/// `MO,1TU,-1FR` → `MO,TU,FR`.
+fn strip_ordinals(days: &str) -> String {
+    let days: Vec<&str> = days
+        .split(',')
+        .map(|d| d.trim_start_matches(|c: char| c.is_ascii_digit() || c == '+' || c == '-'))
+        .collect();
+    days.join(",")
+}
+
+/// An `UNTIL` value in the series' wall-clock time: a UTC time is moved
+/// into the series' zone, a date ends the series at the end of that day.
+fn until_naive(value: &str, series: &Series) -> Option<NaiveDateTime> {
+    if let Some(utc) = value.strip_suffix('Z').or_else(|| value.strip_suffix('z')) {
+        let t = NaiveDateTime::parse_from_str(utc, "%Y%m%dT%H%M%S").ok()?;
+        return Some(series.local(t.and_utc()));
+    }
+    if let Ok(t) = NaiveDateTime::parse_from_str(value, "%Y%m%dT%H%M%S") {
+        return Some(t);
+    }
+    let day = NaiveDate::parse_from_str(value, "%Y%m%d").ok()?;
+    Some(if series.all_day {
+        day.and_time(NaiveTime::MIN)
+    } else {
+        crate::time::end_of_day(day)
+    })
+}
+
+/// A start moved forward by whole periods of the rule to just before
+/// `lo`, so that an old series does not iterate through its whole past.
+fn jump(rrule: &RRule<Unvalidated>, first: NaiveDateTime, lo: NaiveDateTime) -> NaiveDateTime {
+    if first >= lo {
+        return first;
+    }
+    let text = rrule.to_string();
+    let interval = text
+        .split(';')
+        .find_map(|p| p.strip_prefix("INTERVAL="))
+        .and_then(|v| v.parse::<i64>().ok())
+        .unwrap_or(1)
+        .max(1);
+    let freq = text
+        .split(';')
+        .find_map(|p| p.strip_prefix("FREQ="))
+        .unwrap_or_default();
+    let seconds = match freq {
+        "WEEKLY" => 7 * 86_400,
+        "DAILY" => 86_400,
+        "HOURLY" => 3600,
+        "MINUTELY" => 60,
+        "SECONDLY" => 1,
+        "MONTHLY" => return jump_months(first, lo, interval, 1),
+        "YEARLY" => return jump_months(first, lo, interval, 12),
+        _ => return first,
+    };
+    let period = seconds * interval;
+    let periods = (lo - first).num_seconds() / period - 1;
+    if periods <= 0 {
+        return first;
+    }
+    first + Duration::seconds(periods * period)
+}
+
+/// Moves `first` forward by whole multiples of `interval * unit` months,
+/// keeping its day of the month (only days that every month has).
+fn jump_months(first: NaiveDateTime, lo: NaiveDateTime, interval: i64, unit: i64) -> NaiveDateTime {
+    if first.day() > 28 || (unit == 12 && first.month() == 2 && first.day() == 29) {
+        return first;
+    }
+    let months =
+        i64::from(lo.year() - first.year()) * 12 + i64::from(lo.month()) - i64::from(first.month());
+    let step = interval * unit;
+    let periods = months / step - 1;
+    if periods <= 0 {
+        return first;
+    }
+    u32::try_from(periods * step)
+        .ok()
+        .and_then(|m| first.checked_add_months(Months::new(m)))
+        .unwrap_or(first)
+}
+
+#[cfg(test)]
+mod tests;
