@@ -7,12 +7,13 @@
 use calcard::common::PartialDateTime;
 use calcard::icalendar::{
     ICalendar, ICalendarAction, ICalendarComponent, ICalendarComponentType, ICalendarDuration,
-    ICalendarMethod, ICalendarParameter, ICalendarProperty, ICalendarTransparency, ICalendarValue,
-    ICalendarValueType, Uri,
+    ICalendarEntry, ICalendarMethod, ICalendarParameter, ICalendarParameterValue, ICalendarPeriod,
+    ICalendarProperty, ICalendarStatus, ICalendarTransparency, ICalendarValue, ICalendarValueType,
+    Uri,
 };
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Timelike, Utc};
 
-use crate::model::{Catalog, Deadline, Event, When};
+use crate::model::{Catalog, Deadline, Event, RDate, When};
 use crate::time::{Lead, Zone};
 
 /// What the feed needs besides the catalog.
@@ -84,24 +85,69 @@ impl<'a> Feed<'a> {
         id
     }
 
-    fn vevent(&self, uid: &str, summary: &str) -> ICalendarComponent {
+    fn vevent(&self, uid: &str, summary: &str, sequence: i64) -> ICalendarComponent {
         let mut vevent = ICalendarComponent::new(ICalendarComponentType::VEvent);
         vevent.add_uid(uid);
         vevent.add_dtstamp(utc_stamp(self.options.now));
-        vevent.add_sequence(0);
+        vevent.add_sequence(sequence);
         vevent.add_property(ICalendarProperty::Summary, summary);
         vevent
     }
 
+    /// An event, or a series once with its rules and then each of its
+    /// overrides.
     fn event(&mut self, event: &Event) {
-        let mut vevent = self.vevent(&event.uid, &event.title);
-        add_when(&mut vevent, ICalendarProperty::Dtstart, event.start);
+        let mut vevent = self.occurrence(event);
+        if let Some(recurrence) = &event.recurrence {
+            for rule in &recurrence.rules {
+                vevent.add_property(
+                    ICalendarProperty::Rrule,
+                    rule.trim().trim_start_matches("RRULE:"),
+                );
+            }
+            for rdate in &recurrence.rdates {
+                vevent.entries.push(match *rdate {
+                    RDate::At(at) => when_entry(ICalendarProperty::Rdate, at),
+                    RDate::Period(a, b) => period_entry(a, b),
+                });
+            }
+            for exdate in &recurrence.exdates {
+                vevent
+                    .entries
+                    .push(when_entry(ICalendarProperty::Exdate, *exdate));
+            }
+        }
+        self.push(0, vevent);
+        for o in event.recurrence.iter().flat_map(|r| &r.overrides) {
+            let mut vevent = self.occurrence(&o.event);
+            let mut rid = when_entry(ICalendarProperty::RecurrenceId, o.recurrence_id);
+            if o.this_and_future {
+                rid.add_param(ICalendarParameter::range(ICalendarParameterValue::Bool(
+                    true,
+                )));
+            }
+            vevent.entries.push(rid);
+            self.push(0, vevent);
+        }
+    }
+
+    /// The properties an event and an override share.
+    fn occurrence(&self, event: &Event) -> ICalendarComponent {
+        let mut vevent = self.vevent(&event.uid, &event.title, event.sequence);
+        vevent
+            .entries
+            .push(when_entry(ICalendarProperty::Dtstart, event.start));
         let end = match event.end {
             When::Date(last) => When::Date(last.succ_opt().unwrap_or(last)),
             other => other,
         };
         if end != event.start || event.all_day() {
-            add_when(&mut vevent, ICalendarProperty::Dtend, end);
+            vevent
+                .entries
+                .push(when_entry(ICalendarProperty::Dtend, end));
+        }
+        if event.cancelled {
+            vevent.add_property(ICalendarProperty::Status, ICalendarStatus::Cancelled);
         }
         add_text(
             &mut vevent,
@@ -120,12 +166,12 @@ impl<'a> Feed<'a> {
         if let Some(parent) = &event.parent {
             vevent.add_property(ICalendarProperty::RelatedTo, parent.as_str());
         }
-        self.push(0, vevent);
+        vevent
     }
 
     fn deadline(&mut self, deadline: &Deadline) {
         let title = deadline.title();
-        let mut vevent = self.vevent(&deadline.uid, &title);
+        let mut vevent = self.vevent(&deadline.uid, &title, 0);
         vevent.add_property(
             ICalendarProperty::Dtstart,
             utc_stamp(deadline.due_instant()),
@@ -208,24 +254,33 @@ fn add_categories(component: &mut ICalendarComponent, categories: Vec<String>) {
     component.entries.push(entry);
 }
 
-/// `DTSTART`/`DTEND` in the form the time was stated: a date, a floating
-/// time, a time with an IANA `TZID`, or UTC for fixed offsets and UTC.
-fn add_when(component: &mut ICalendarComponent, name: ICalendarProperty, when: When) {
+/// A date or date-time property in the form the time was stated: a date,
+/// a floating time, a time with an IANA `TZID`, or UTC for fixed offsets
+/// and UTC.
+fn when_entry(name: ICalendarProperty, when: When) -> ICalendarEntry {
+    let entry = ICalendarEntry::new(name);
     match when {
-        When::Date(date) => component.add_property_with_params(
-            name,
-            [ICalendarParameter::value(ICalendarValueType::Date)],
-            date_value(date),
-        ),
-        When::Floating(local) => component.add_property(name, local_value(local)),
-        When::Zoned(local, zone @ Zone::Iana(_)) => component.add_property_with_params(
-            name,
-            [ICalendarParameter::tzid(zone.to_string())],
-            local_value(local),
-        ),
-        When::Zoned(local, zone) => component.add_property(name, utc_stamp(zone.instant(local))),
-        When::Utc(instant) => component.add_property(name, utc_stamp(instant)),
+        When::Date(date) => entry
+            .with_param(ICalendarParameter::value(ICalendarValueType::Date))
+            .with_value(date_value(date)),
+        When::Floating(local) => entry.with_value(local_value(local)),
+        When::Zoned(local, zone @ Zone::Iana(_)) => entry
+            .with_param(ICalendarParameter::tzid(zone.to_string()))
+            .with_value(local_value(local)),
+        When::Zoned(local, zone) => entry.with_value(utc_stamp(zone.instant(local))),
+        When::Utc(instant) => entry.with_value(utc_stamp(instant)),
     }
+}
+
+/// An `RDATE` period, in UTC.
+fn period_entry(start: When, end: When) -> ICalendarEntry {
+    let utc = |w: When| utc_stamp(w.start_instant(Zone::Utc));
+    ICalendarEntry::new(ICalendarProperty::Rdate)
+        .with_param(ICalendarParameter::value(ICalendarValueType::Period))
+        .with_value(ICalendarValue::Period(ICalendarPeriod::Range {
+            start: utc(start),
+            end: utc(end),
+        }))
 }
 
 fn date_value(date: NaiveDate) -> PartialDateTime {

@@ -7,7 +7,7 @@ use std::fmt;
 use crate::config::Config;
 use crate::merge::merge;
 use crate::model::Catalog;
-use crate::sources::{self, SourceError};
+use crate::sources::{self, SourceError, Zones};
 
 /// A problem met while reading one source.
 #[derive(Debug)]
@@ -30,13 +30,22 @@ pub struct Loaded {
     pub problems: Vec<Problem>,
 }
 
+/// The zones of `config` that sources read times with.
+#[must_use]
+pub fn zones(config: &Config) -> Zones {
+    Zones {
+        default: config.default_timezone,
+        deadline: config.deadline_timezone,
+    }
+}
+
 /// Reads every enabled source of `config` and merges them.
 #[must_use]
 pub fn load_all(config: &Config) -> Loaded {
     let mut batches = Vec::with_capacity(config.sources.len());
     let mut problems = Vec::new();
     for source in config.sources.iter().filter(|s| s.enabled) {
-        let loaded = sources::load(source, config.deadline_timezone);
+        let loaded = sources::load(source, zones(config));
         problems.extend(loaded.problems.into_iter().map(|error| Problem {
             source: source.name.clone(),
             error,

@@ -7,7 +7,8 @@ use std::str::FromStr;
 use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
 use serde::Serialize;
 
-use crate::model::{Catalog, Deadline, DeadlineKind, Event, EventKind, When};
+use crate::model::{Catalog, Deadline, DeadlineKind, EventKind, When};
+use crate::recur::{Occurrence, occurrences};
 use crate::time::Zone;
 
 /// The half-open span of time a query covers.
@@ -68,7 +69,8 @@ impl Filter {
 /// One thing in a window.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Item<'a> {
-    Event(&'a Event),
+    /// An event, or one occurrence of a series.
+    Event(Occurrence<'a>),
     Deadline(&'a Deadline),
 }
 
@@ -90,14 +92,15 @@ pub fn upcoming<'a>(
     filter: &Filter,
     local: Zone,
 ) -> Vec<Entry<'a>> {
-    let events = catalog.events.iter().filter_map(|event| {
-        let (start, end) = event.span(local);
-        let overlaps = start < window.until && (end > window.from || start >= window.from);
-        (overlaps && filter.keeps(KindFilter::Event(event.kind), &event.tags)).then_some(Entry {
-            at: start,
-            item: Item::Event(event),
-        })
-    });
+    let events = catalog
+        .events
+        .iter()
+        .filter(|event| filter.keeps(KindFilter::Event(event.kind), &event.tags))
+        .flat_map(|event| occurrences(event, window.from, window.until, local))
+        .map(|o| Entry {
+            at: o.start.start_instant(local),
+            item: Item::Event(o),
+        });
     let deadlines = catalog.deadlines.iter().filter_map(|deadline| {
         let due = deadline.due_instant();
         (window.from <= due
@@ -118,7 +121,7 @@ impl Item<'_> {
     #[must_use]
     pub fn uid(&self) -> &str {
         match self {
-            Item::Event(e) => &e.uid,
+            Item::Event(o) => &o.event.uid,
             Item::Deadline(d) => &d.uid,
         }
     }
@@ -140,6 +143,8 @@ pub struct JsonItem {
     pub tz: Option<String>,
     pub start: Option<String>,
     pub end: Option<String>,
+    pub start_utc: Option<String>,
+    pub recurrence_id: Option<String>,
     pub all_day: Option<bool>,
     pub location: Option<String>,
     pub url: Option<String>,
@@ -150,13 +155,14 @@ pub struct JsonItem {
 impl From<&Entry<'_>> for JsonItem {
     fn from(entry: &Entry<'_>) -> Self {
         match entry.item {
-            Item::Event(event) => event_json(event),
+            Item::Event(occurrence) => event_json(&occurrence, entry.at),
             Item::Deadline(deadline) => deadline_json(deadline),
         }
     }
 }
 
-fn event_json(event: &Event) -> JsonItem {
+fn event_json(occurrence: &Occurrence<'_>, start: DateTime<Utc>) -> JsonItem {
+    let event = occurrence.event;
     JsonItem {
         item_type: "event",
         kind: event.kind.name(),
@@ -166,10 +172,12 @@ fn event_json(event: &Event) -> JsonItem {
         event: None,
         due: None,
         due_utc: None,
-        tz: event.start.zone().map(|z| z.to_string()),
-        start: Some(when_json(event.start)),
-        end: Some(when_json(event.end)),
-        all_day: Some(event.all_day()),
+        tz: occurrence.start.zone().map(|z| z.to_string()),
+        start: Some(when_json(occurrence.start)),
+        end: Some(when_json(occurrence.end)),
+        start_utc: Some(start.to_rfc3339_opts(SecondsFormat::Secs, true)),
+        recurrence_id: occurrence.recurrence_id.map(when_json),
+        all_day: Some(matches!(occurrence.start, When::Date(_))),
         location: event.location.clone(),
         url: event.url.clone(),
         source: event.provenance.first().map(|p| p.source.clone()),
@@ -191,6 +199,8 @@ fn deadline_json(deadline: &Deadline) -> JsonItem {
         tz: Some(deadline.zone.to_string()),
         start: None,
         end: None,
+        start_utc: None,
+        recurrence_id: None,
         all_day: None,
         location: None,
         url: deadline.url.clone(),

@@ -5,6 +5,7 @@ use std::io::Write;
 
 use super::{CommandError, Context, Status};
 use crate::config::SourceLocation;
+use crate::load::zones;
 use crate::sources;
 
 /// Checks every source of the configuration; [`Status::Problems`] when any
@@ -31,7 +32,7 @@ pub fn check(
             )?;
             continue;
         }
-        let loaded = sources::load(source, config.deadline_timezone);
+        let loaded = sources::load(source, zones(config));
         writeln!(
             out,
             "source `{}` ({}, {place}): {} events, {} deadlines{}",

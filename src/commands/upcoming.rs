@@ -10,8 +10,9 @@ use super::export::render_feed;
 use super::{CommandError, Context, Status, warn};
 use crate::cli::{Format, UpcomingArgs};
 use crate::load::load_all;
-use crate::model::{Catalog, Deadline, Event, When};
+use crate::model::{Catalog, Deadline, When};
 use crate::query::{self, Entry, Filter, Item, JsonItem, KindFilter, Window};
+use crate::recur::Occurrence;
 use crate::time::{Zone, countdown};
 
 /// Lists what falls in the window `args` describe.
@@ -40,7 +41,9 @@ pub fn upcoming(
             serde_json::to_writer_pretty(&mut *out, &items).map_err(std::io::Error::from)?;
             writeln!(out)?;
         }
-        Format::Ics => out.write_all(render_feed(ctx, &selection(&entries)).as_bytes())?,
+        Format::Ics => {
+            out.write_all(render_feed(ctx, &selection(&loaded.catalog, &entries)).as_bytes())?;
+        }
         Format::Table => writeln!(out, "{}", table(&entries, ctx.now, local))?,
     }
     Ok(Status::Clean)
@@ -64,16 +67,26 @@ fn window(ctx: &Context, args: &UpcomingArgs) -> Result<Window, CommandError> {
     Ok(Window { from, until })
 }
 
-/// The items of `entries` as a catalog of their own, for `--format ics`.
-fn selection(entries: &[Entry<'_>]) -> Catalog {
-    let mut catalog = Catalog::default();
-    for entry in entries {
-        match entry.item {
-            Item::Event(e) => catalog.events.push(e.clone()),
-            Item::Deadline(d) => catalog.deadlines.push(d.clone()),
-        }
+/// The items of `entries` as a catalog of their own, for `--format ics`:
+/// each series once, whole.
+fn selection(catalog: &Catalog, entries: &[Entry<'_>]) -> Catalog {
+    let mut uids: Vec<&str> = entries.iter().map(|e| e.item.uid()).collect();
+    uids.sort_unstable();
+    let picked = |uid: &str| uids.binary_search(&uid).is_ok();
+    Catalog {
+        events: catalog
+            .events
+            .iter()
+            .filter(|e| picked(&e.uid))
+            .cloned()
+            .collect(),
+        deadlines: catalog
+            .deadlines
+            .iter()
+            .filter(|d| picked(&d.uid))
+            .cloned()
+            .collect(),
     }
-    catalog
 }
 
 fn table(entries: &[Entry<'_>], now: DateTime<Utc>, local: Zone) -> Table {
@@ -91,7 +104,7 @@ fn table(entries: &[Entry<'_>], now: DateTime<Utc>, local: Zone) -> Table {
     for entry in entries {
         let row = match entry.item {
             Item::Deadline(d) => deadline_row(d, entry.at, now, local),
-            Item::Event(e) => event_row(e, entry.at, now, local),
+            Item::Event(o) => event_row(&o, entry.at, now, local),
         };
         table.add_row(row);
     }
@@ -113,8 +126,14 @@ fn deadline_row(d: &Deadline, due: DateTime<Utc>, now: DateTime<Utc>, local: Zon
     ]
 }
 
-fn event_row(e: &Event, start: DateTime<Utc>, now: DateTime<Utc>, local: Zone) -> Vec<String> {
-    let stated = match (e.start, e.end) {
+fn event_row(
+    o: &Occurrence<'_>,
+    start: DateTime<Utc>,
+    now: DateTime<Utc>,
+    local: Zone,
+) -> Vec<String> {
+    let e = o.event;
+    let stated = match (o.start, o.end) {
         (When::Date(a), When::Date(b)) if a == b => a.to_string(),
         (When::Date(a), When::Date(b)) => format!("{a} – {b}"),
         (start, _) => match start.zone() {

@@ -3,6 +3,7 @@
 //! place and never stops the rest from loading.
 
 pub mod curated;
+pub mod ics;
 
 use std::path::{Path, PathBuf};
 
@@ -21,8 +22,10 @@ pub enum SourceError {
     },
     #[error(transparent)]
     Invalid(#[from] Placed),
-    #[error("`{}` holds no `.toml` files", .0.display())]
-    Empty(PathBuf),
+    #[error("`{}` holds no `.{}` files", .0.display(), .1)]
+    Empty(PathBuf, &'static str),
+    #[error("`{}`: {reason}", .path.display())]
+    Unusable { path: PathBuf, reason: String },
     #[error("sources of kind `{}` are not supported by this version of confcal", .0.name())]
     UnsupportedKind(SourceKind),
     #[error("remote sources are not supported by this version of confcal: `{0}`")]
@@ -36,16 +39,25 @@ pub struct Loaded {
     pub problems: Vec<SourceError>,
 }
 
-/// Reads one source. `deadline_timezone` is the zone for deadlines that
-/// state none and whose source sets none.
+/// The configured zones every source reads times with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Zones {
+    /// `default_timezone`: floating times and the user's own.
+    pub default: Zone,
+    /// `deadline_timezone`: deadlines that state no zone.
+    pub deadline: Zone,
+}
+
+/// Reads one source.
 #[must_use]
-pub fn load(source: &SourceConfig, deadline_timezone: Zone) -> Loaded {
+pub fn load(source: &SourceConfig, zones: Zones) -> Loaded {
     let path = match &source.location {
         SourceLocation::Path(path) => path,
         SourceLocation::Url(url) => return failed(SourceError::Remote(url.clone())),
     };
     match source.kind {
-        SourceKind::Curated => curated::load(source, path, deadline_timezone),
+        SourceKind::Curated => curated::load(source, path, zones.deadline),
+        SourceKind::Ics => ics::load(source, path, zones),
         kind => failed(SourceError::UnsupportedKind(kind)),
     }
 }
@@ -59,7 +71,7 @@ fn failed(error: SourceError) -> Loaded {
 
 /// The files a source path names: the file itself, or the files with
 /// `extension` in the folder, sorted by name.
-pub(crate) fn files_in(path: &Path, extension: &str) -> Result<Vec<PathBuf>, SourceError> {
+pub(crate) fn files_in(path: &Path, extension: &'static str) -> Result<Vec<PathBuf>, SourceError> {
     let read_err = |source| SourceError::Read {
         path: path.to_owned(),
         source,
@@ -77,7 +89,7 @@ pub(crate) fn files_in(path: &Path, extension: &str) -> Result<Vec<PathBuf>, Sou
     }
     files.sort();
     if files.is_empty() {
-        return Err(SourceError::Empty(path.to_owned()));
+        return Err(SourceError::Empty(path.to_owned(), extension));
     }
     Ok(files)
 }

@@ -1,0 +1,211 @@
+//! iCalendar sources (`kind = "ics"`): a file or a folder of `.ics` files,
+//! read from bytes so that fetched bodies go the same way. The text is
+//! decoded (UTF-8 with or without a BOM, UTF-16 by its BOM, else
+//! Windows-1252), its structure checked line by line (`scan`), parsed with
+//! calcard, and each `VEVENT` converted (`event`). Within a source, copies
+//! of one UID keep the highest `SEQUENCE`, then the latest revision, and
+//! overrides join their series.
+
+mod event;
+mod scan;
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::path::Path;
+
+use calcard::icalendar::{ICalendar, ICalendarComponentType, ICalendarProperty, ICalendarValue};
+use calcard::{Entry, Parser};
+
+use self::event::{Context, Item};
+use self::scan::scan;
+use super::{Loaded, SourceError, Zones, files_in};
+use crate::config::SourceConfig;
+use crate::model::{Event, Override, Recurrence};
+use crate::place::{Place, Placed};
+
+/// Reads an `.ics` file or every `.ics` file of a folder.
+pub(crate) fn load(source: &SourceConfig, path: &Path, zones: Zones) -> Loaded {
+    let mut out = Loaded::default();
+    let files = match files_in(path, "ics") {
+        Ok(files) => files,
+        Err(e) => {
+            out.problems.push(e);
+            return out;
+        }
+    };
+    let mut items = Vec::new();
+    for file in files {
+        match std::fs::read(&file) {
+            Ok(bytes) => read(source, &file, &bytes, zones, &mut items, &mut out.problems),
+            Err(e) => out.problems.push(SourceError::Read {
+                path: file,
+                source: e,
+            }),
+        }
+    }
+    out.catalog.events = assemble(items);
+    out
+}
+
+/// Reads one iCalendar body; `origin` names it in messages.
+fn read(
+    source: &SourceConfig,
+    origin: &Path,
+    bytes: &[u8],
+    zones: Zones,
+    items: &mut Vec<Item>,
+    problems: &mut Vec<SourceError>,
+) {
+    let text = decode(bytes);
+    let scanned = scan(&text);
+    let at = |line: usize, message: String| -> SourceError {
+        Placed {
+            place: Place {
+                path: origin.to_owned(),
+                line,
+                column: 1,
+            },
+            message,
+        }
+        .into()
+    };
+    problems.extend(
+        scanned
+            .problems
+            .into_iter()
+            .map(|(line, message)| at(line, message)),
+    );
+    if let Some(reason) = scanned.fatal {
+        problems.push(SourceError::Unusable {
+            path: origin.to_owned(),
+            reason,
+        });
+        return;
+    }
+    let shown = origin
+        .strip_prefix(&source.root)
+        .unwrap_or(origin)
+        .to_owned();
+    let mut raw = scanned.events.into_iter();
+    let mut parser = Parser::new(&scanned.text);
+    loop {
+        match parser.entry() {
+            Entry::ICalendar(calendar) => {
+                let ctx = context(source, &calendar, zones);
+                for component in events(&calendar) {
+                    let raw = raw.next().unwrap_or_default();
+                    let location = format!("{}:{}", shown.display(), raw.line);
+                    match event::convert(&ctx, component, &raw, location) {
+                        Ok(item) => items.push(item),
+                        Err(message) => problems.push(at(raw.line, message)),
+                    }
+                }
+            }
+            Entry::Eof => break,
+            Entry::InvalidLine(line) => {
+                problems.push(at(0, format!("`{line}` could not be read; ignored")));
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The bytes as text: UTF-8 (a BOM is dropped), UTF-16 when a BOM says
+/// so, else Windows-1252, which every byte sequence decodes as.
+fn decode(bytes: &[u8]) -> Cow<'_, str> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    if let Ok(text) = std::str::from_utf8(bytes) {
+        return Cow::Borrowed(text);
+    }
+    let (encoding, bom) =
+        encoding_rs::Encoding::for_bom(bytes).unwrap_or((encoding_rs::WINDOWS_1252, 0));
+    encoding.decode_without_bom_handling(&bytes[bom..]).0
+}
+
+fn context<'a>(source: &'a SourceConfig, calendar: &ICalendar, zones: Zones) -> Context<'a> {
+    let calendar_zone = calendar
+        .components
+        .first()
+        .and_then(|root| root.property(&ICalendarProperty::Other("X-WR-TIMEZONE".to_owned())))
+        .and_then(|e| e.values.first())
+        .and_then(ICalendarValue::as_text)
+        .and_then(|name| name.trim().parse().ok());
+    Context {
+        source,
+        resolver: calendar.build_owned_tz_resolver(),
+        calendar_zone,
+        local: zones.default,
+    }
+}
+
+/// The calendar's top-level `VEVENT`s, in order.
+fn events(calendar: &ICalendar) -> impl Iterator<Item = &calcard::icalendar::ICalendarComponent> {
+    let ids = calendar
+        .components
+        .first()
+        .map(|root| root.component_ids.as_slice())
+        .unwrap_or_default();
+    ids.iter()
+        .filter_map(|id| calendar.components.get(*id as usize))
+        .filter(|c| c.component_type == ICalendarComponentType::VEvent)
+}
+
+/// Joins overrides to their series and keeps, of several copies of one
+/// UID (or UID and `RECURRENCE-ID`), the newest: highest `SEQUENCE`, then
+/// latest revision, then the first seen.
+fn assemble(items: Vec<Item>) -> Vec<Event> {
+    let mut order: Vec<String> = Vec::new();
+    let mut masters: HashMap<String, Event> = HashMap::new();
+    let mut overrides: Vec<(String, Override)> = Vec::new();
+    for item in items {
+        match item {
+            Item::Master(event) => {
+                if let Some(kept) = masters.get(&event.uid) {
+                    if newer(&event, kept) {
+                        masters.insert(event.uid.clone(), event);
+                    }
+                } else {
+                    order.push(event.uid.clone());
+                    masters.insert(event.uid.clone(), event);
+                }
+            }
+            Item::Override(uid, o) => overrides.push((uid, o)),
+        }
+    }
+    for (uid, o) in overrides {
+        let master = masters.entry(uid.clone()).or_insert_with(|| {
+            order.push(uid.clone());
+            stand_in(&o)
+        });
+        let recurrence = master
+            .recurrence
+            .get_or_insert_with(|| Box::new(Recurrence::default()));
+        match recurrence
+            .overrides
+            .iter_mut()
+            .find(|x| x.recurrence_id == o.recurrence_id)
+        {
+            Some(kept) if newer(&o.event, &kept.event) => *kept = o,
+            Some(_) => {}
+            None => recurrence.overrides.push(o),
+        }
+    }
+    order
+        .into_iter()
+        .filter_map(|uid| masters.remove(&uid))
+        .collect()
+}
+
+fn newer(a: &Event, b: &Event) -> bool {
+    (a.sequence, a.revision) > (b.sequence, b.revision)
+}
+
+/// The series of an override whose series is not in the feed: it starts
+/// where the override's occurrence was, so the override replaces it.
+fn stand_in(o: &Override) -> Event {
+    let mut master = o.event.clone();
+    master.start = o.recurrence_id;
+    master.end = o.recurrence_id;
+    master.recurrence = Some(Box::default());
+    master
+}

@@ -1,0 +1,357 @@
+//! The structure of an iCalendar text, checked line by line before it is
+//! parsed: what calcard forgives silently is reported here. A component
+//! that is never closed is dropped instead of swallowing what follows, a
+//! line that is no `NAME:value` is reported and dropped, and a text that
+//! ends inside a component is a truncated download. Each kept event's
+//! line number and its `RRULE`s as written travel on beside the cleaned
+//! text.
+
+use std::borrow::Cow;
+
+/// The outcome of a scan.
+#[derive(Debug, Default)]
+pub(super) struct Scanned {
+    /// The text with broken parts removed, lines unfolded, CRLF ends.
+    pub(super) text: String,
+    /// Every top-level `VEVENT` kept, in order.
+    pub(super) events: Vec<RawEvent>,
+    /// Problems, each with its line number.
+    pub(super) problems: Vec<(usize, String)>,
+    /// Why the whole text is unusable, if it is.
+    pub(super) fatal: Option<String>,
+}
+
+/// What the scan knows of one `VEVENT`.
+#[derive(Debug, Default, Clone)]
+pub(super) struct RawEvent {
+    /// The line of its `BEGIN:VEVENT`.
+    pub(super) line: usize,
+    /// Its `RRULE` values, exactly as written.
+    pub(super) rules: Vec<String>,
+}
+
+/// An open component: its name, where it began, where its lines start in
+/// the output.
+struct Open {
+    name: String,
+    line: usize,
+    out_start: usize,
+    event: Option<RawEvent>,
+}
+
+/// Components that cannot contain another of their own kind.
+const LEAVES: [&str; 8] = [
+    "VEVENT",
+    "VTODO",
+    "VJOURNAL",
+    "VFREEBUSY",
+    "VTIMEZONE",
+    "VALARM",
+    "STANDARD",
+    "DAYLIGHT",
+];
+
+/// Scans `text` (already decoded).
+pub(super) fn scan(text: &str) -> Scanned {
+    let mut scanner = Scanner {
+        out: String::with_capacity(text.len() + text.len() / 16),
+        ..Scanner::default()
+    };
+    for (line, content) in logical_lines(text) {
+        scanner.line(line, &content);
+    }
+    scanner.finish()
+}
+
+#[derive(Default)]
+struct Scanner {
+    out: String,
+    stack: Vec<Open>,
+    events: Vec<RawEvent>,
+    problems: Vec<(usize, String)>,
+    calendars: usize,
+    first_text: Option<String>,
+}
+
+impl Scanner {
+    fn line(&mut self, line: usize, content: &str) {
+        if content.trim().is_empty() {
+            return;
+        }
+        if self.first_text.is_none() {
+            self.first_text = Some(content.chars().take(40).collect());
+        }
+        let Some((name, value)) = split_line(content) else {
+            self.problems.push((
+                line,
+                format!(
+                    "`{}` is not an iCalendar line (NAME:value); ignored",
+                    shorten(content)
+                ),
+            ));
+            return;
+        };
+        match name.to_ascii_uppercase().as_str() {
+            "BEGIN" => self.begin(line, &value.trim().to_ascii_uppercase()),
+            "END" => self.end(line, &value.trim().to_ascii_uppercase()),
+            "RRULE" => {
+                if let Some(event) = self.stack.last_mut().and_then(|o| o.event.as_mut()) {
+                    event.rules.push(value.to_owned());
+                }
+                self.push(content);
+            }
+            _ if self.stack.is_empty() => {
+                self.problems.push((
+                    line,
+                    format!("`{}` is outside any component; ignored", shorten(content)),
+                ));
+            }
+            _ => self.push(content),
+        }
+    }
+
+    fn push(&mut self, content: &str) {
+        self.out.push_str(content);
+        self.out.push_str("\r\n");
+    }
+
+    fn begin(&mut self, line: usize, name: &str) {
+        if let Some(open) = self
+            .stack
+            .iter()
+            .position(|o| o.name == name && (LEAVES.contains(&name) || name == "VCALENDAR"))
+        {
+            let unclosed = &self.stack[open];
+            self.problems.push((
+                unclosed.line,
+                format!("`BEGIN:{name}` has no `END:{name}` before line {line}; the unfinished {name} is skipped"),
+            ));
+            self.drop_from(open);
+        }
+        let top_level_event =
+            name == "VEVENT" && self.stack.len() == 1 && self.stack[0].name == "VCALENDAR";
+        if name == "VCALENDAR" {
+            self.calendars += 1;
+        }
+        let event = top_level_event.then(|| RawEvent {
+            line,
+            rules: Vec::new(),
+        });
+        self.stack.push(Open {
+            out_start: self.out.len(),
+            line,
+            event,
+            name: name.to_owned(),
+        });
+        self.push(&format!("BEGIN:{name}"));
+    }
+
+    fn end(&mut self, line: usize, name: &str) {
+        let Some(open) = self.stack.iter().rposition(|o| o.name == name) else {
+            self.problems
+                .push((line, format!("`END:{name}` closes nothing; ignored")));
+            return;
+        };
+        if open + 1 < self.stack.len() {
+            let unclosed = &self.stack[open + 1];
+            self.problems.push((
+                unclosed.line,
+                format!("`BEGIN:{0}` has no `END:{0}` before line {line}; the unfinished {0} is skipped", unclosed.name),
+            ));
+            self.drop_from(open + 1);
+        }
+        self.push(&format!("END:{name}"));
+        if let Some(closed) = self.stack.pop()
+            && let Some(event) = closed.event
+        {
+            self.events.push(event);
+        }
+    }
+
+    /// Drops the open components from `index` up, with all their lines.
+    fn drop_from(&mut self, index: usize) {
+        self.out.truncate(self.stack[index].out_start);
+        self.stack.truncate(index);
+    }
+
+    fn finish(mut self) -> Scanned {
+        let fatal = if let Some(open) = self.stack.first() {
+            Some(format!(
+                "the text ends inside `BEGIN:{}` of line {} (a truncated download?)",
+                open.name, open.line
+            ))
+        } else if self.calendars == 0 {
+            Some(match self.first_text.take() {
+                Some(first) => format!(
+                    "no `BEGIN:VCALENDAR`: this is not an iCalendar file (it begins `{first}`)"
+                ),
+                None => "the file is empty".to_owned(),
+            })
+        } else {
+            None
+        };
+        Scanned {
+            text: self.out,
+            events: self.events,
+            problems: self.problems,
+            fatal,
+        }
+    }
+}
+
+/// `NAME;params:value` → (`NAME`, `value`); `None` when the line has no
+/// name or no colon.
+fn split_line(content: &str) -> Option<(&str, &str)> {
+    let name_end = content.find([';', ':'])?;
+    let name = &content[..name_end];
+    if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        return None;
+    }
+    let value_start = value_start(content, name_end)?;
+    Some((name, &content[value_start..]))
+}
+
+/// Where the value starts: after the first colon outside quoted parameter
+/// values.
+fn value_start(content: &str, from: usize) -> Option<usize> {
+    let mut quoted = false;
+    for (i, c) in content[from..].char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            ':' if !quoted => return Some(from + i + 1),
+            _ => {}
+        }
+    }
+    None
+}
+
+fn shorten(text: &str) -> String {
+    let short: String = text.chars().take(60).collect();
+    if short.len() < text.len() {
+        format!("{short}…")
+    } else {
+        short
+    }
+}
+
+/// Lines with folding undone (RFC 5545 3.1), each with the number of the
+/// physical line it starts on. CRLF, LF and lone CR all end lines; a line
+/// is borrowed unless it had to be unfolded.
+fn logical_lines(text: &str) -> LogicalLines<'_> {
+    LogicalLines {
+        rest: text,
+        number: 0,
+    }
+}
+
+struct LogicalLines<'a> {
+    rest: &'a str,
+    number: usize,
+}
+
+impl<'a> LogicalLines<'a> {
+    /// The next physical line, without its end.
+    fn physical(&mut self) -> Option<&'a str> {
+        if self.rest.is_empty() {
+            return None;
+        }
+        let end = self.rest.find(['\r', '\n']).unwrap_or(self.rest.len());
+        let line = &self.rest[..end];
+        let skip = if self.rest[end..].starts_with("\r\n") {
+            2
+        } else {
+            usize::from(end < self.rest.len())
+        };
+        self.rest = &self.rest[end + skip..];
+        self.number += 1;
+        Some(line)
+    }
+}
+
+impl<'a> Iterator for LogicalLines<'a> {
+    type Item = (usize, Cow<'a, str>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let first = self.physical()?;
+        let number = self.number;
+        let mut line = Cow::Borrowed(first);
+        while self.rest.starts_with([' ', '\t']) {
+            let Some(next) = self.physical() else { break };
+            line.to_mut().push_str(&next[1..]);
+        }
+        Some((number, line))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ics(body: &str) -> String {
+        format!("BEGIN:VCALENDAR\nVERSION:2.0\n{body}END:VCALENDAR\n")
+    }
+
+    #[test]
+    fn folded_lines_are_joined_and_numbered_from_their_start() {
+        let lines: Vec<(usize, String)> = logical_lines("A:1\r\nB:2\r\n  and more\r\nC:3\n")
+            .map(|(n, l)| (n, l.into_owned()))
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                (1, "A:1".into()),
+                (2, "B:2 and more".into()),
+                (4, "C:3".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn a_missing_end_does_not_swallow_the_next_event() {
+        let scanned = scan(&ics(
+            "BEGIN:VEVENT\nUID:a\nBEGIN:VEVENT\nUID:b\nEND:VEVENT\n",
+        ));
+        assert_eq!(scanned.events.len(), 1);
+        assert_eq!(scanned.events[0].line, 5);
+        assert!(scanned.text.contains("UID:b") && !scanned.text.contains("UID:a"));
+        assert_eq!(scanned.problems, [(3, "`BEGIN:VEVENT` has no `END:VEVENT` before line 5; the unfinished VEVENT is skipped".to_owned())]);
+        assert!(scanned.fatal.is_none());
+    }
+
+    #[test]
+    fn bad_lines_are_reported_and_dropped() {
+        let scanned = scan(&ics(
+            "BEGIN:VEVENT\nUID:a\nthis is not a property\nRRULE:FREQ=DAILY\nEND:VEVENT\n",
+        ));
+        assert_eq!(scanned.problems.len(), 1);
+        assert_eq!(scanned.problems[0].0, 5);
+        assert_eq!(scanned.events[0].rules, ["FREQ=DAILY"]);
+        assert!(!scanned.text.contains("not a property"));
+    }
+
+    #[test]
+    fn truncation_and_garbage_are_fatal() {
+        let cut = scan("BEGIN:VCALENDAR\nBEGIN:VEVENT\nUID:a\nSUMM");
+        assert_eq!(
+            cut.fatal.as_deref(),
+            Some("the text ends inside `BEGIN:VCALENDAR` of line 1 (a truncated download?)")
+        );
+        let html = scan("<!DOCTYPE html>\n<html><body>Not found</body></html>\n");
+        assert_eq!(
+            html.fatal.as_deref(),
+            Some(
+                "no `BEGIN:VCALENDAR`: this is not an iCalendar file (it begins `<!DOCTYPE html>`)"
+            )
+        );
+    }
+
+    #[test]
+    fn quoted_colons_in_parameters_are_not_the_value() {
+        assert_eq!(
+            split_line("DTSTART;TZID=\"a:b\":20150101T000000"),
+            Some(("DTSTART", "20150101T000000"))
+        );
+        assert_eq!(split_line("no colon"), None);
+        assert_eq!(split_line(":value"), None);
+    }
+}
