@@ -8,7 +8,7 @@
 
 use std::collections::BTreeSet;
 
-use chrono::{Datelike, NaiveDate};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
 use crate::model::{Catalog, DeadlineKind, Provenance};
 
@@ -53,9 +53,9 @@ pub fn deadline_uid(event_uid: &str, kind: DeadlineKind, round: Option<&str>) ->
 }
 
 /// Merges what each source found into one catalog. The same UID from
-/// several sources becomes one item: the higher-priority source's fields
-/// win (the earlier source on a tie), tags are united and every provenance
-/// is kept, the winner's first.
+/// several sources becomes one item: the newest revision's fields win,
+/// then the higher-priority source's (the earlier source on a tie); tags
+/// are united and every provenance is kept, the winner's first.
 #[must_use]
 pub fn merge(batches: Vec<Catalog>) -> Catalog {
     let (mut events, mut deadlines) = (Vec::new(), Vec::new());
@@ -66,13 +66,13 @@ pub fn merge(batches: Vec<Catalog>) -> Catalog {
     let mut events = dedupe(
         events,
         |e| &e.uid,
-        |e| e.priority,
+        |e| (e.sequence, e.revision, e.priority),
         |e| (&mut e.tags, &mut e.provenance),
     );
     let mut deadlines = dedupe(
         deadlines,
         |d| &d.uid,
-        |d| d.priority,
+        |d| (0, None, d.priority),
         |d| (&mut d.tags, &mut d.provenance),
     );
     for deadline in &mut deadlines {
@@ -88,15 +88,16 @@ pub fn merge(batches: Vec<Catalog>) -> Catalog {
     Catalog { events, deadlines }
 }
 
-/// Folds items with the same uid into one, sorted by uid: the highest
-/// priority wins, the first-seen on a tie (the sort is stable).
+/// Folds items with the same uid into one, sorted by uid: the newest
+/// revision wins (highest `SEQUENCE`, then latest `LAST-MODIFIED`), then
+/// the higher priority, then the first seen (the sort is stable).
 fn dedupe<T>(
     mut items: Vec<T>,
     uid: impl Fn(&T) -> &String,
-    priority: impl Fn(&T) -> i32,
+    rank: impl Fn(&T) -> (i64, Option<DateTime<Utc>>, i32),
     parts: impl Fn(&mut T) -> (&mut Vec<String>, &mut Vec<Provenance>),
 ) -> Vec<T> {
-    items.sort_by(|a, b| uid(a).cmp(uid(b)).then(priority(b).cmp(&priority(a))));
+    items.sort_by(|a, b| uid(a).cmp(uid(b)).then(rank(b).cmp(&rank(a))));
     let mut out: Vec<T> = Vec::with_capacity(items.len());
     for mut item in items {
         match out.last_mut() {

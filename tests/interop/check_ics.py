@@ -91,6 +91,7 @@ def summarize_event(event, zones):
         "all_day": value is not None and not isinstance(value, datetime.datetime),
         "alarms": sum(1 for c in event.subcomponents if c.name == "VALARM"),
         "related_to": related(event),
+        "recurrence_id": iso(event.get("RECURRENCE-ID").dt) if event.get("RECURRENCE-ID") else None,
     }
 
 

@@ -73,7 +73,7 @@ pub(super) fn convert(
         url: url(component),
         description: text(component, &ICalendarProperty::Description).map(str::to_owned),
         tags,
-        parent: None,
+        parent: text(component, &ICalendarProperty::RelatedTo).map(str::to_owned),
         priority: ctx.source.priority,
         provenance: vec![Provenance {
             source: ctx.source.name.clone(),
