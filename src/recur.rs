@@ -340,8 +340,11 @@ fn prepare(rule: &str, series: &Series) -> Result<Prepared, BadRule> {
             return Err(bad(format!("`{part}` is not NAME=VALUE")));
         };
         let name = name.trim().to_ascii_uppercase();
-        if name.starts_with("X-") {
+        if name.starts_with("X-") || name == "RSCALE" || name == "SKIP" {
             continue;
+        }
+        if !PARTS.contains(&name.as_str()) {
+            return Err(bad(unknown_part(&name)));
         }
         if seen.contains(&name) {
             return Err(bad(format!("`{name}` is given twice")));
@@ -374,7 +377,7 @@ fn prepare(rule: &str, series: &Series) -> Result<Prepared, BadRule> {
     let jumpable = !seen
         .iter()
         .any(|n| matches!(n.as_str(), "COUNT" | "BYSETPOS" | "BYWEEKNO" | "BYYEARDAY"));
-    let mut parsed = RRule::from_str(&parts.join(";")).map_err(|e| bad(e.to_string()))?;
+    let mut parsed = RRule::from_str(&parts.join(";")).map_err(|e| bad(reason(&e)))?;
     if let Some(until) = until {
         parsed = parsed.until(until.and_utc().with_timezone(&rrule::Tz::UTC));
     }
@@ -382,6 +385,45 @@ fn prepare(rule: &str, series: &Series) -> Result<Prepared, BadRule> {
         rrule: parsed,
         jumpable,
     })
+}
+
+/// The parts an `RRULE` may have (RFC 5545 3.3.10).
+const PARTS: [&str; 14] = [
+    "FREQ",
+    "UNTIL",
+    "COUNT",
+    "INTERVAL",
+    "BYSECOND",
+    "BYMINUTE",
+    "BYHOUR",
+    "BYDAY",
+    "BYMONTHDAY",
+    "BYYEARDAY",
+    "BYWEEKNO",
+    "BYMONTH",
+    "BYSETPOS",
+    "WKST",
+];
+
+/// "`UNTL` is not an RRULE part (did you mean `UNTIL`?)".
+fn unknown_part(name: &str) -> String {
+    let close = PARTS
+        .iter()
+        .copied()
+        .max_by(|a, b| strsim::jaro_winkler(name, a).total_cmp(&strsim::jaro_winkler(name, b)));
+    match close.filter(|c| strsim::jaro_winkler(name, c) > 0.8) {
+        Some(close) => format!("`{name}` is not an RRULE part (did you mean `{close}`?)"),
+        None => format!("`{name}` is not an RRULE part"),
+    }
+}
+
+/// The `rrule` crate's message without its prefix and full stop.
+fn reason(error: &rrule::RRuleError) -> String {
+    let text = error.to_string();
+    let text = text
+        .split_once("error: ")
+        .map_or(text.as_str(), |(_, rest)| rest);
+    text.trim_end_matches('.').to_owned()
 }
 
 /// `MO,1TU,-1FR` → `MO,TU,FR`.
