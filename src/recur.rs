@@ -290,6 +290,23 @@ fn expand(
     Ok(starts)
 }
 
+/// The wall times `rule` gives from `first` up to `hi`, for a series whose
+/// `UNTIL` in UTC is read at `offset` (how `VTIMEZONE` observances recur).
+pub fn wall_times(
+    rule: &str,
+    first: NaiveDateTime,
+    offset: chrono::FixedOffset,
+    hi: NaiveDateTime,
+) -> Result<Vec<NaiveDateTime>, BadRule> {
+    let series = Series {
+        start: When::Floating(first),
+        zone: Zone::Fixed(offset),
+        all_day: false,
+        length: Duration::zero(),
+    };
+    expand(rule, &series, first, first, hi)
+}
+
 /// Checks that `rule` can be expanded for a series starting at `start`.
 pub fn check(rule: &str, start: When, local: Zone) -> Result<(), BadRule> {
     let series = Series {

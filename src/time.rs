@@ -24,6 +24,80 @@ pub enum Zone {
     Fixed(FixedOffset),
     /// A zone of the IANA database, with its daylight-saving rules.
     Iana(chrono_tz::Tz),
+    /// A zone defined by a calendar's own `VTIMEZONE` that matches no
+    /// IANA name.
+    Custom(&'static CustomZone),
+}
+
+/// A time zone given as its list of offset changes, as a `VTIMEZONE`
+/// defines one.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CustomZone {
+    name: String,
+    /// The offset (seconds east of UTC) before the first change.
+    initial: i32,
+    /// `(instant in Unix seconds, offset from then on)`, sorted.
+    changes: Vec<(i64, i32)>,
+}
+
+impl CustomZone {
+    /// A zone called `name` with offset `initial` until the first of
+    /// `changes`.
+    #[must_use]
+    pub fn new(name: &str, initial: i32, mut changes: Vec<(i64, i32)>) -> CustomZone {
+        changes.sort_unstable();
+        changes.dedup_by_key(|c| c.0);
+        CustomZone {
+            name: name.to_owned(),
+            initial,
+            changes,
+        }
+    }
+
+    /// The offset in force at Unix second `at`.
+    fn offset_at(&self, at: i64) -> i32 {
+        match self.changes.partition_point(|c| c.0 <= at) {
+            0 => self.initial,
+            i => self.changes[i - 1].1,
+        }
+    }
+
+    /// The instant a wall time names: of the offsets that fit, the first
+    /// occurrence; in a gap, the offset from before the gap.
+    fn instant(&self, local: NaiveDateTime) -> DateTime<Utc> {
+        let wall = local.and_utc().timestamp();
+        let mut offsets: Vec<i32> = std::iter::once(self.initial)
+            .chain(self.changes.iter().map(|c| c.1))
+            .collect();
+        offsets.sort_unstable();
+        offsets.dedup();
+        let fitting = offsets
+            .iter()
+            .rev()
+            .find(|&&o| self.offset_at(wall - i64::from(o)) == o);
+        let offset = fitting
+            .copied()
+            .unwrap_or_else(|| self.offset_at(wall - i64::from(offsets[offsets.len() - 1]) - 1));
+        local.and_utc() - Duration::seconds(i64::from(offset))
+    }
+
+    /// Makes the zone live for the rest of the process, sharing one copy per
+    /// distinct definition, so that [`Zone`] stays `Copy`. The set is
+    /// bounded by the distinct `VTIMEZONE`s ever read.
+    #[must_use]
+    pub fn intern(self) -> &'static CustomZone {
+        static ZONES: std::sync::Mutex<Vec<&'static CustomZone>> =
+            std::sync::Mutex::new(Vec::new());
+        let mut zones = ZONES
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(known) = zones.iter().find(|z| ***z == self) {
+            return known;
+        }
+        let leaked: &'static CustomZone = Box::leak(Box::new(self));
+        zones.push(leaked);
+        leaked
+    }
 }
 
 /// A zone name that is none of the forms [`Zone`] understands.
@@ -82,6 +156,7 @@ impl fmt::Display for Zone {
             Zone::Aoe => f.write_str("AoE"),
             Zone::Fixed(offset) => f.write_str(&offset_label(*offset)),
             Zone::Iana(tz) => f.write_str(tz.name()),
+            Zone::Custom(zone) => f.write_str(&zone.name),
         }
     }
 }
@@ -116,6 +191,7 @@ impl Zone {
             Zone::Aoe => fixed_instant(Self::aoe_offset(), local),
             Zone::Fixed(offset) => fixed_instant(*offset, local),
             Zone::Iana(tz) => iana_instant(*tz, local),
+            Zone::Custom(zone) => zone.instant(local),
         }
     }
 
@@ -127,6 +203,9 @@ impl Zone {
             Zone::Aoe => Self::aoe_offset(),
             Zone::Fixed(offset) => *offset,
             Zone::Iana(tz) => tz.offset_from_utc_datetime(&instant.naive_utc()).fix(),
+            Zone::Custom(zone) => {
+                FixedOffset::east_opt(zone.offset_at(instant.timestamp())).unwrap_or(Utc.fix())
+            }
         }
     }
 
@@ -344,6 +423,40 @@ mod tests {
         assert_eq!(
             berlin.instant(local("2015-10-25T02:30:00")),
             utc("2015-10-25T00:30:00Z")
+        );
+    }
+
+    #[test]
+    fn custom_zones_follow_their_own_changes() {
+        // Summer time at UTC+2 from 2015-03-29 01:00Z to 2015-10-25 01:00Z.
+        let spring = utc("2015-03-29T01:00:00Z").timestamp();
+        let autumn = utc("2015-10-25T01:00:00Z").timestamp();
+        let zone = Zone::Custom(
+            CustomZone::new("Home", 3600, vec![(spring, 7200), (autumn, 3600)]).intern(),
+        );
+        assert_eq!(zone.to_string(), "Home");
+        assert_eq!(
+            zone.instant(local("2015-03-28T23:59:59")),
+            utc("2015-03-28T22:59:59Z")
+        );
+        assert_eq!(
+            zone.instant(local("2015-03-29T23:59:59")),
+            utc("2015-03-29T21:59:59Z")
+        );
+        assert_eq!(
+            zone.instant(local("2015-03-29T02:30:00")),
+            utc("2015-03-29T01:30:00Z"),
+            "in the gap"
+        );
+        assert_eq!(
+            zone.instant(local("2015-10-25T02:30:00")),
+            utc("2015-10-25T00:30:00Z"),
+            "the first of two"
+        );
+        assert_eq!(
+            zone.offset_at(utc("2015-07-01T00:00:00Z"))
+                .local_minus_utc(),
+            7200
         );
     }
 

@@ -485,3 +485,49 @@ fn the_bundled_schedule_and_series_are_listed_and_exported_once() {
         "a VTIMEZONE generated for the TZID"
     );
 }
+
+#[test]
+fn a_custom_vtimezone_is_computed_from_its_rules() {
+    let ics = calendar(&[
+        "BEGIN:VTIMEZONE",
+        "TZID:Customized Time Zone",
+        "BEGIN:STANDARD",
+        "DTSTART:16011104T020000",
+        "RRULE:FREQ=YEARLY;BYDAY=1SU;BYMONTH=11",
+        "TZOFFSETFROM:-0400",
+        "TZOFFSETTO:-0500",
+        "END:STANDARD",
+        "BEGIN:DAYLIGHT",
+        "DTSTART:16010311T020000",
+        "RRULE:FREQ=YEARLY;BYDAY=2SU;BYMONTH=3",
+        "TZOFFSETFROM:-0500",
+        "TZOFFSETTO:-0400",
+        "END:DAYLIGHT",
+        "END:VTIMEZONE",
+        "BEGIN:VEVENT",
+        "UID:custom@t",
+        "DTSTART;TZID=Customized Time Zone:20151026T090000",
+        "DTEND;TZID=Customized Time Zone:20151026T100000",
+        "RRULE:FREQ=WEEKLY;COUNT=2",
+        "SUMMARY:Custom zone",
+        "END:VEVENT",
+    ]);
+    let setup = Setup::with_config(&config(&[("cal", "cal.ics", 0)])).file("cal.ics", &ics);
+    let run = upcoming(&setup, "2015-10-01", "2015-12-01").ok();
+    assert_eq!(
+        starts(&run),
+        [
+            row(
+                "Custom zone",
+                "2015-10-26T09:00:00-04:00",
+                "2015-10-26T13:00:00Z"
+            ),
+            row(
+                "Custom zone",
+                "2015-11-02T09:00:00-05:00",
+                "2015-11-02T14:00:00Z"
+            ),
+        ]
+    );
+    assert_eq!(run.json()[0]["tz"], "Customized Time Zone");
+}

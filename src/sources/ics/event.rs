@@ -10,6 +10,8 @@ use calcard::icalendar::{
     ICalendarComponent, ICalendarDuration, ICalendarEntry, ICalendarParameterName, ICalendarPeriod,
     ICalendarProperty, ICalendarStatus, ICalendarValue, ICalendarValueType, Uri,
 };
+use std::collections::HashMap;
+
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 
 use super::scan::RawEvent;
@@ -22,6 +24,8 @@ use crate::time::Zone;
 pub(super) struct Context<'a> {
     pub(super) source: &'a SourceConfig,
     pub(super) resolver: TzResolver<String>,
+    /// The calendar's own `VTIMEZONE`s that match no known zone.
+    pub(super) custom: HashMap<String, Zone>,
     /// `X-WR-TIMEZONE`: the zone of floating times.
     pub(super) calendar_zone: Option<Zone>,
     /// The user's zone, for checking rules of floating series.
@@ -127,10 +131,13 @@ impl Context<'_> {
             Some(Tz::Tz(tz)) => Ok(Some(Zone::Iana(tz))),
             Some(Tz::Fixed(offset)) => Ok(Some(Zone::Fixed(offset))),
             Some(Tz::Floating) => Ok(None),
-            None => tzid
-                .parse()
-                .map(Some)
-                .map_err(|_| format!("names an unknown time zone `{tzid}`")),
+            None => match self.custom.get(tzid) {
+                Some(zone) => Ok(Some(*zone)),
+                None => tzid
+                    .parse()
+                    .map(Some)
+                    .map_err(|_| format!("names an unknown time zone `{tzid}`")),
+            },
         }
     }
 

@@ -8,6 +8,7 @@
 
 mod event;
 mod scan;
+mod zones;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -130,9 +131,12 @@ fn context<'a>(source: &'a SourceConfig, calendar: &ICalendar, zones: Zones) -> 
         .and_then(|e| e.values.first())
         .and_then(ICalendarValue::as_text)
         .and_then(|name| name.trim().parse().ok());
+    let resolver = calendar.build_owned_tz_resolver();
+    let custom = zones::custom_zones(calendar, |tzid| resolver.resolve(tzid).is_some());
     Context {
         source,
-        resolver: calendar.build_owned_tz_resolver(),
+        resolver,
+        custom,
         calendar_zone,
         local: zones.default,
     }
