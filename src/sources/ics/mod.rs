@@ -49,6 +49,17 @@ pub(crate) fn load(source: &SourceConfig, path: &Path, zones: Zones) -> Loaded {
 }
 
 /// Reads one iCalendar body; `origin` names it in messages.
+/// Reads one iCalendar body (a file's or a download's bytes) as a source
+/// of its own; `origin` names it in messages.
+#[must_use]
+pub fn parse(source: &SourceConfig, origin: &Path, bytes: &[u8], zones: Zones) -> Loaded {
+    let mut out = Loaded::default();
+    let mut items = Vec::new();
+    read(source, origin, bytes, zones, &mut items, &mut out.problems);
+    out.catalog.events = assemble(items);
+    out
+}
+
 fn read(
     source: &SourceConfig,
     origin: &Path,
