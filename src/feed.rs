@@ -247,11 +247,14 @@ fn add_url(component: &mut ICalendarComponent, url: Option<&str>) {
     }
 }
 
-fn add_categories(component: &mut ICalendarComponent, categories: Vec<String>) {
+/// `CATEGORIES`, each name once, in the order given.
+fn add_categories(component: &mut ICalendarComponent, mut categories: Vec<String>) {
+    let mut seen = std::collections::HashSet::new();
+    categories.retain(|c| seen.insert(c.to_lowercase()));
     let values = categories.into_iter().map(ICalendarValue::Text).collect();
-    let entry =
-        calcard::icalendar::ICalendarEntry::new(ICalendarProperty::Categories).with_values(values);
-    component.entries.push(entry);
+    component
+        .entries
+        .push(ICalendarEntry::new(ICalendarProperty::Categories).with_values(values));
 }
 
 /// A date or date-time property in the form the time was stated: a date,
