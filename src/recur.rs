@@ -454,10 +454,16 @@ fn strip_ordinals(days: &str) -> String {
 
 /// An `UNTIL` value in the series' wall-clock time: a UTC time is moved
 /// into the series' zone, a date ends the series at the end of that day.
+/// A floating or all-day series has no zone to move it into, so its UTC
+/// `UNTIL` (which RFC 5545 forbids, and feeds write anyway) is read as
+/// written, the same for every viewer.
 fn until_naive(value: &str, series: &Series) -> Option<NaiveDateTime> {
     if let Some(utc) = value.strip_suffix('Z').or_else(|| value.strip_suffix('z')) {
         let t = NaiveDateTime::parse_from_str(utc, "%Y%m%dT%H%M%S").ok()?;
-        return Some(series.local(t.and_utc()));
+        return Some(match series.start {
+            When::Floating(_) | When::Date(_) => t,
+            _ => series.local(t.and_utc()),
+        });
     }
     if let Ok(t) = NaiveDateTime::parse_from_str(value, "%Y%m%dT%H%M%S") {
         return Some(t);

@@ -12,6 +12,7 @@ mod zones;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::ops::Range;
 use std::path::Path;
 
 use calcard::icalendar::{ICalendar, ICalendarComponentType, ICalendarProperty, ICalendarValue};
@@ -98,27 +99,47 @@ fn read(
         .strip_prefix(&source.root)
         .unwrap_or(origin)
         .to_owned();
-    let mut raw = scanned.events.into_iter();
-    let mut parser = Parser::new(&scanned.text);
-    loop {
-        match parser.entry() {
-            Entry::ICalendar(calendar) => {
-                let ctx = context(source, &calendar, zones);
-                for component in events(&calendar) {
-                    let raw = raw.next().unwrap_or_default();
-                    let location = format!("{}:{}", shown.display(), raw.line);
-                    match event::convert(&ctx, component, &raw, location) {
-                        Ok(item) => items.push(item),
-                        Err(message) => problems.push(at(raw.line, message)),
-                    }
+    for calendar in &scanned.calendars {
+        let ctx = context(
+            source,
+            &parse_one(&wrap(
+                &scanned.text,
+                calendar.properties.iter().chain(&calendar.zones),
+            )),
+            zones,
+        );
+        for batch in calendar.events.chunks(BATCH) {
+            let parsed = parse_one(&wrap(&scanned.text, batch.iter().map(|(range, _)| range)));
+            for (component, (_, raw)) in events(&parsed).zip(batch) {
+                let location = format!("{}:{}", shown.display(), raw.line);
+                match event::convert(&ctx, component, raw, location) {
+                    Ok(item) => items.push(item),
+                    Err(message) => problems.push(at(raw.line, message)),
                 }
             }
-            Entry::Eof => break,
-            Entry::InvalidLine(line) => {
-                problems.push(at(0, format!("`{line}` could not be read; ignored")));
-            }
-            _ => {}
         }
+    }
+}
+
+/// How many events calcard parses at a time: it builds a whole tree for
+/// what it is given, so a large calendar is handed over in batches.
+const BATCH: usize = 256;
+
+/// A `VCALENDAR` holding the given parts of `text`.
+fn wrap<'a>(text: &str, parts: impl Iterator<Item = &'a Range<usize>>) -> String {
+    let mut out = String::from("BEGIN:VCALENDAR\r\n");
+    for part in parts {
+        out.push_str(&text[part.clone()]);
+    }
+    out.push_str("END:VCALENDAR\r\n");
+    out
+}
+
+/// The one calendar in `text` (which the scan made well-formed).
+fn parse_one(text: &str) -> ICalendar {
+    match Parser::new(text).entry() {
+        Entry::ICalendar(calendar) => calendar,
+        _ => ICalendar::default(),
     }
 }
 
@@ -170,7 +191,7 @@ fn events(calendar: &ICalendar) -> impl Iterator<Item = &calcard::icalendar::ICa
 /// latest revision, then the first seen.
 fn assemble(items: Vec<Item>) -> Vec<Event> {
     let mut order: Vec<String> = Vec::new();
-    let mut masters: HashMap<String, Event> = HashMap::new();
+    let mut masters: HashMap<String, Event> = HashMap::with_capacity(items.len());
     let mut overrides: Vec<(String, Override)> = Vec::new();
     for item in items {
         match item {

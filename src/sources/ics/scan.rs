@@ -7,18 +7,31 @@
 //! text.
 
 use std::borrow::Cow;
+use std::ops::Range;
 
 /// The outcome of a scan.
 #[derive(Debug, Default)]
 pub(super) struct Scanned {
     /// The text with broken parts removed, lines unfolded, CRLF ends.
     pub(super) text: String,
-    /// Every top-level `VEVENT` kept, in order.
-    pub(super) events: Vec<RawEvent>,
+    /// Where each calendar's parts are in [`Scanned::text`].
+    pub(super) calendars: Vec<Calendar>,
     /// Problems, each with its line number.
     pub(super) problems: Vec<(usize, String)>,
     /// Why the whole text is unusable, if it is.
     pub(super) fatal: Option<String>,
+}
+
+/// The parts of one `VCALENDAR`, as ranges of [`Scanned::text`], so that
+/// its events can be parsed a batch at a time.
+#[derive(Debug, Default)]
+pub(super) struct Calendar {
+    /// Its own property lines.
+    pub(super) properties: Vec<Range<usize>>,
+    /// Its `VTIMEZONE`s.
+    pub(super) zones: Vec<Range<usize>>,
+    /// Its `VEVENT`s, each with what the scan knows of it.
+    pub(super) events: Vec<(Range<usize>, RawEvent)>,
 }
 
 /// What the scan knows of one `VEVENT`.
@@ -67,9 +80,8 @@ pub(super) fn scan(text: &str) -> Scanned {
 struct Scanner {
     out: String,
     stack: Vec<Open>,
-    events: Vec<RawEvent>,
+    calendars: Vec<Calendar>,
     problems: Vec<(usize, String)>,
-    calendars: usize,
     first_text: Option<String>,
 }
 
@@ -106,6 +118,13 @@ impl Scanner {
                     format!("`{}` is outside any component; ignored", shorten(content)),
                 ));
             }
+            _ if self.stack.len() == 1 => {
+                let start = self.out.len();
+                self.push(content);
+                if let Some(calendar) = self.calendars.last_mut() {
+                    calendar.properties.push(start..self.out.len());
+                }
+            }
             _ => self.push(content),
         }
     }
@@ -130,8 +149,8 @@ impl Scanner {
         }
         let top_level_event =
             name == "VEVENT" && self.stack.len() == 1 && self.stack[0].name == "VCALENDAR";
-        if name == "VCALENDAR" {
-            self.calendars += 1;
+        if name == "VCALENDAR" && self.stack.is_empty() {
+            self.calendars.push(Calendar::default());
         }
         let event = top_level_event.then(|| RawEvent {
             line,
@@ -161,15 +180,25 @@ impl Scanner {
             self.drop_from(open + 1);
         }
         self.push(&format!("END:{name}"));
-        if let Some(closed) = self.stack.pop()
-            && let Some(event) = closed.event
-        {
-            self.events.push(event);
+        let depth = self.stack.len();
+        let Some(closed) = self.stack.pop() else {
+            return;
+        };
+        let (range, calendar) = (closed.out_start..self.out.len(), self.calendars.last_mut());
+        match (depth, closed.name.as_str(), calendar) {
+            (2, "VTIMEZONE", Some(calendar)) => calendar.zones.push(range),
+            (2, "VEVENT", Some(calendar)) => calendar
+                .events
+                .push((range, closed.event.unwrap_or_default())),
+            _ => {}
         }
     }
 
     /// Drops the open components from `index` up, with all their lines.
     fn drop_from(&mut self, index: usize) {
+        if index == 0 {
+            self.calendars.pop();
+        }
         self.out.truncate(self.stack[index].out_start);
         self.stack.truncate(index);
     }
@@ -180,7 +209,7 @@ impl Scanner {
                 "the text ends inside `BEGIN:{}` of line {} (a truncated download?)",
                 open.name, open.line
             ))
-        } else if self.calendars == 0 {
+        } else if self.calendars.is_empty() {
             Some(match self.first_text.take() {
                 Some(first) => format!(
                     "no `BEGIN:VCALENDAR`: this is not an iCalendar file (it begins `{first}`)"
@@ -192,7 +221,7 @@ impl Scanner {
         };
         Scanned {
             text: self.out,
-            events: self.events,
+            calendars: self.calendars,
             problems: self.problems,
             fatal,
         }
@@ -311,8 +340,9 @@ mod tests {
         let scanned = scan(&ics(
             "BEGIN:VEVENT\nUID:a\nBEGIN:VEVENT\nUID:b\nEND:VEVENT\n",
         ));
-        assert_eq!(scanned.events.len(), 1);
-        assert_eq!(scanned.events[0].line, 5);
+        let events = &scanned.calendars[0].events;
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].1.line, 5);
         assert!(scanned.text.contains("UID:b") && !scanned.text.contains("UID:a"));
         assert_eq!(scanned.problems, [(3, "`BEGIN:VEVENT` has no `END:VEVENT` before line 5; the unfinished VEVENT is skipped".to_owned())]);
         assert!(scanned.fatal.is_none());
@@ -325,7 +355,7 @@ mod tests {
         ));
         assert_eq!(scanned.problems.len(), 1);
         assert_eq!(scanned.problems[0].0, 5);
-        assert_eq!(scanned.events[0].rules, ["FREQ=DAILY"]);
+        assert_eq!(scanned.calendars[0].events[0].1.rules, ["FREQ=DAILY"]);
         assert!(!scanned.text.contains("not a property"));
     }
 
