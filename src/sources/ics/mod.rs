@@ -19,7 +19,7 @@ use calcard::icalendar::{ICalendar, ICalendarComponentType, ICalendarProperty, I
 use calcard::{Entry, Parser};
 
 use self::event::{Context, Item};
-use self::scan::scan;
+use self::scan::{RawEvent, scan};
 use super::{Loaded, SourceError, Zones, files_in};
 use crate::config::SourceConfig;
 use crate::model::{Event, Override, Recurrence};
@@ -100,25 +100,62 @@ fn read(
         .unwrap_or(origin)
         .to_owned();
     for calendar in &scanned.calendars {
-        let ctx = context(
-            source,
-            &parse_one(&wrap(
-                &scanned.text,
-                calendar.properties.iter().chain(&calendar.zones),
-            )),
-            zones,
-        );
-        for batch in calendar.events.chunks(BATCH) {
-            let parsed = parse_one(&wrap(&scanned.text, batch.iter().map(|(range, _)| range)));
-            for (component, (_, raw)) in events(&parsed).zip(batch) {
-                let location = format!("{}:{}", shown.display(), raw.line);
-                match event::convert(&ctx, component, raw, location) {
-                    Ok(item) => items.push(item),
-                    Err(message) => problems.push(at(raw.line, message)),
-                }
+        let header = calendar.properties.iter().chain(&calendar.zones);
+        let ctx = context(source, &parse_one(&wrap(&scanned.text, header)), zones);
+        let converted = convert_all(&ctx, &scanned.text, &calendar.events, &shown);
+        for (line, result) in converted {
+            match result {
+                Ok(item) => items.push(item),
+                Err(message) => problems.push(at(line, message)),
             }
         }
     }
+}
+
+/// Each event of a calendar converted, in order, with its line: batches
+/// are parsed and converted on every core, each thread taking a
+/// contiguous share so that order is kept.
+fn convert_all(
+    ctx: &Context<'_>,
+    text: &str,
+    events: &[(Range<usize>, RawEvent)],
+    shown: &Path,
+) -> Vec<(usize, Result<Item, String>)> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(events.len().div_ceil(BATCH))
+        .max(1);
+    let share = events.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = events
+            .chunks(share)
+            .map(|part| scope.spawn(move || convert_part(ctx, text, part, shown)))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| {
+                h.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    })
+}
+
+fn convert_part(
+    ctx: &Context<'_>,
+    text: &str,
+    events: &[(Range<usize>, RawEvent)],
+    shown: &Path,
+) -> Vec<(usize, Result<Item, String>)> {
+    let mut out = Vec::with_capacity(events.len());
+    for batch in events.chunks(BATCH) {
+        let parsed = parse_one(&wrap(text, batch.iter().map(|(range, _)| range)));
+        for (component, (_, raw)) in events_of(&parsed).zip(batch) {
+            let location = format!("{}:{}", shown.display(), raw.line);
+            out.push((raw.line, event::convert(ctx, component, raw, location)));
+        }
+    }
+    out
 }
 
 /// How many events calcard parses at a time: it builds a whole tree for
@@ -175,7 +212,9 @@ fn context<'a>(source: &'a SourceConfig, calendar: &ICalendar, zones: Zones) -> 
 }
 
 /// The calendar's top-level `VEVENT`s, in order.
-fn events(calendar: &ICalendar) -> impl Iterator<Item = &calcard::icalendar::ICalendarComponent> {
+fn events_of(
+    calendar: &ICalendar,
+) -> impl Iterator<Item = &calcard::icalendar::ICalendarComponent> {
     let ids = calendar
         .components
         .first()
