@@ -276,11 +276,11 @@ fn expand(
     } else {
         first
     };
-    let set = build(rule, prepared.rrule, begin)?;
+    let set = build(rule, prepared.rrule, begin)?.limit();
     let mut starts = Vec::new();
-    for start in &set {
+    for (step, start) in (&set).into_iter().enumerate() {
         let naive = start.naive_utc();
-        if naive > hi {
+        if naive > hi || step >= MAX_STEPS || starts.len() >= MAX_STARTS {
             break;
         }
         if naive >= lo {
@@ -327,7 +327,7 @@ fn build(
     let dtstart = start.and_utc().with_timezone(&rrule::Tz::UTC);
     parsed.build(dtstart).map_err(|e| BadRule {
         rule: text.to_owned(),
-        reason: e.to_string(),
+        reason: reason(&e),
     })
 }
 
@@ -349,6 +349,9 @@ fn prepare(rule: &str, series: &Series) -> Result<Prepared, BadRule> {
     };
     let text = rule.trim();
     let text = text.strip_prefix("RRULE:").unwrap_or(text);
+    if !text.is_ascii() {
+        return Err(bad("an RRULE is plain ASCII text".to_owned()));
+    }
     let mut parts: Vec<String> = Vec::new();
     let mut seen: Vec<String> = Vec::new();
     let mut until = None;
@@ -403,6 +406,13 @@ fn prepare(rule: &str, series: &Series) -> Result<Prepared, BadRule> {
         jumpable,
     })
 }
+
+/// How many occurrences one series may yield in one window, and how many
+/// steps a rule may take to find them: a rule that is dense (`SECONDLY`
+/// over a year), selects nothing (`BYSETPOS` past the set) or starts
+/// centuries back with a `COUNT` is cut off there rather than hanging.
+const MAX_STARTS: usize = 20_000;
+const MAX_STEPS: usize = 1_000_000;
 
 /// The parts an `RRULE` may have (RFC 5545 3.3.10).
 const PARTS: [&str; 14] = [

@@ -531,3 +531,54 @@ fn a_custom_vtimezone_is_computed_from_its_rules() {
     );
     assert_eq!(run.json()[0]["tz"], "Customized Time Zone");
 }
+
+#[test]
+fn fuzz_non_ascii_byday_and_huge_durations_are_errors_not_panics() {
+    let ics = calendar(&[
+        "BEGIN:VEVENT",
+        "UID:byday@t",
+        "DTSTART:20150601T100000Z",
+        "RRULE:FREQ=DAILY;BYDAY=\u{e9}U",
+        "END:VEVENT",
+        "BEGIN:VEVENT",
+        "UID:long@t",
+        "DTSTART:20150101T000000Z",
+        "DURATION:P4000000000W",
+        "END:VEVENT",
+        "BEGIN:VEVENT",
+        "UID:period@t",
+        "DTSTART;TZID=Europe/Berlin:00000101T000000",
+        "RDATE;TZID=Europe/Berlin;VALUE=PERIOD:00000101T000000/-P4000000000W",
+        "END:VEVENT",
+        "BEGIN:VEVENT",
+        "UID:ok@t",
+        "DTSTART:20150601T100000Z",
+        "SUMMARY:Still here",
+        "END:VEVENT",
+    ]);
+    let setup = Setup::with_config(&config(&[("cal", "cal.ics", 0)])).file("cal.ics", &ics);
+    let check = setup.run(&["check"]);
+    assert_eq!(check.status, 1, "{}", check.stderr);
+    assert_eq!(check.stderr.lines().count(), 3, "{}", check.stderr);
+    assert!(
+        check.stderr.contains("an RRULE is plain ASCII text"),
+        "{}",
+        check.stderr
+    );
+    assert!(
+        check
+            .stderr
+            .contains("DURATION has a duration that ends beyond any calendar"),
+        "{}",
+        check.stderr
+    );
+    let run = upcoming(&setup, "2015-01-01", "2016-01-01").ok();
+    assert_eq!(
+        starts(&run),
+        [row(
+            "Still here",
+            "2015-06-01T10:00:00Z",
+            "2015-06-01T10:00:00Z"
+        )]
+    );
+}

@@ -767,4 +767,45 @@ fn what_real_feeds_write_is_normalized() {
         assert!(check(bad, start, Zone::Utc).is_err(), "{bad}");
     }
     assert!(check("FREQ=DAILY;COUNT=3", start, Zone::Utc).is_ok());
+    assert!(
+        check("FREQ=DAILY;BYDAY=\u{e9}U", start, Zone::Utc).is_err(),
+        "non-ASCII is refused before the rrule crate sees it"
+    );
+}
+
+#[test]
+fn pathological_rules_are_cut_off_instead_of_hanging() {
+    let utc = |s: &str| When::Utc(naive(s).and_utc());
+    let cases = [
+        (
+            utc("20150601T083000"),
+            utc("20150601T083000"),
+            "FREQ=HOURLY;BYSETPOS=6",
+        ),
+        (
+            utc("20150101T000000"),
+            utc("20150101T000000"),
+            "FREQ=SECONDLY",
+        ),
+        (
+            utc("00010101T000000"),
+            utc("00010101T000000"),
+            "FREQ=MINUTELY;COUNT=1000000000",
+        ),
+        (
+            utc("00010101T000000"),
+            utc("20150101T000000"),
+            "FREQ=HOURLY",
+        ),
+    ];
+    for (start, end, rule) in cases {
+        let series = event(start, end, &[rule]);
+        let found = occurrences(
+            &series,
+            naive("20150101T000000").and_utc(),
+            naive("20160101T000000").and_utc(),
+            Zone::Utc,
+        );
+        assert!(found.len() <= MAX_STARTS + 2, "{rule}: {}", found.len());
+    }
 }

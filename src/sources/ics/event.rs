@@ -197,11 +197,13 @@ impl Context<'_> {
                 .and_then(|e| e.values.first())
                 .and_then(|v| {
                     if let ICalendarValue::Duration(d) = v {
-                        Some(add(start, duration(d)))
+                        Some(d)
                     } else {
                         None
                     }
                 })
+                .map(|d| add(start, duration(d)).map_err(|e| format!("DURATION {e}")))
+                .transpose()?
         };
         let Some(end) = end else {
             return Ok(start);
@@ -268,7 +270,7 @@ impl Context<'_> {
                 duration: d,
             }) => {
                 let from = self.when(a, tzid)?;
-                Ok(RDate::Period(from, add(from, self::duration(d))))
+                Ok(RDate::Period(from, add(from, self::duration(d))?))
             }
             _ => Err(format!(
                 "is not a date, date-time or period (the event starts {start:?})"
@@ -304,15 +306,19 @@ fn duration(d: &ICalendarDuration) -> Duration {
 
 /// `when` plus a duration, in the same form (whole days for dates, which
 /// then read as an exclusive end).
-fn add(when: When, span: Duration) -> When {
-    match when {
-        When::Date(d) => When::Date(d + Duration::days(span.num_days())),
-        When::Floating(t) => When::Floating(t + span),
-        When::Zoned(t, zone) => {
-            When::Zoned(zone.localize(zone.instant(t) + span).naive_local(), zone)
-        }
-        When::Utc(t) => When::Utc(t + span),
-    }
+fn add(when: When, span: Duration) -> Result<When, String> {
+    let sum = match when {
+        When::Date(d) => d
+            .checked_add_signed(Duration::days(span.num_days()))
+            .map(When::Date),
+        When::Floating(t) => t.checked_add_signed(span).map(When::Floating),
+        When::Zoned(t, zone) => zone
+            .instant(t)
+            .checked_add_signed(span)
+            .map(|end| When::Zoned(zone.localize(end).naive_local(), zone)),
+        When::Utc(t) => t.checked_add_signed(span).map(When::Utc),
+    };
+    sum.ok_or_else(|| "has a duration that ends beyond any calendar".to_owned())
 }
 
 fn text<'a>(component: &'a ICalendarComponent, name: &ICalendarProperty) -> Option<&'a str> {

@@ -6,7 +6,8 @@ use std::collections::HashMap;
 
 use calcard::common::PartialDateTime;
 use calcard::icalendar::{
-    ICalendar, ICalendarComponent, ICalendarComponentType, ICalendarProperty, ICalendarValue,
+    ICalendar, ICalendarComponent, ICalendarComponentType, ICalendarFrequency, ICalendarProperty,
+    ICalendarValue,
 };
 use chrono::{FixedOffset, NaiveDate, NaiveDateTime, NaiveTime};
 
@@ -64,7 +65,14 @@ fn build(calendar: &ICalendar, vtimezone: &ICalendarComponent, tzid: &str) -> Op
             .properties(&ICalendarProperty::Rrule)
             .flat_map(|e| e.values.iter())
         {
-            if let ICalendarValue::RecurrenceRule(rule) = rule {
+            // Zones change at most a few times a year: finer rules are
+            // not zone rules, and expanding them for centuries would hang.
+            if let ICalendarValue::RecurrenceRule(rule) = rule
+                && matches!(
+                    rule.freq,
+                    ICalendarFrequency::Yearly | ICalendarFrequency::Monthly
+                )
+            {
                 let from_offset = FixedOffset::east_opt(from)?;
                 onsets.extend(
                     wall_times(&rule.to_string(), start, from_offset, hi).unwrap_or_default(),
