@@ -203,3 +203,68 @@ mod tests {
         assert_eq!(sources, ["curated", "blog"]);
     }
 }
+
+/// What differs between two snapshots, by UID.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Changes {
+    pub added: Vec<String>,
+    pub removed: Vec<String>,
+    pub changed: Vec<String>,
+}
+
+impl Changes {
+    /// Whether nothing differs.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.added.is_empty() && self.removed.is_empty() && self.changed.is_empty()
+    }
+}
+
+/// What changed from `old` to `new`, ignoring what changes on every export
+/// of an unchanged feed: `DTSTAMP`/`LAST-MODIFIED` and where in a source a
+/// fact was found.
+#[must_use]
+pub fn changes(old: &Catalog, new: &Catalog) -> Changes {
+    let mut out = Changes::default();
+    let old_items = fingerprints(old);
+    let new_items = fingerprints(new);
+    for (uid, item) in &new_items {
+        match old_items.get(uid) {
+            None => out.added.push(uid.clone()),
+            Some(before) if before != item => out.changed.push(uid.clone()),
+            Some(_) => {}
+        }
+    }
+    out.removed = old_items
+        .keys()
+        .filter(|uid| !new_items.contains_key(*uid))
+        .cloned()
+        .collect();
+    out
+}
+
+/// Every item by UID, with its volatile parts blanked, as text to compare.
+fn fingerprints(catalog: &Catalog) -> std::collections::BTreeMap<String, String> {
+    let events = catalog
+        .events
+        .iter()
+        .map(|e| (e.uid.clone(), format!("{:?}", stable_event(e))));
+    let deadlines = catalog.deadlines.iter().map(|d| {
+        let mut d = d.clone();
+        d.provenance.clear();
+        (d.uid.clone(), format!("{d:?}"))
+    });
+    events.chain(deadlines).collect()
+}
+
+fn stable_event(event: &crate::model::Event) -> crate::model::Event {
+    let mut event = event.clone();
+    event.revision = None;
+    event.provenance.clear();
+    if let Some(recurrence) = event.recurrence.as_mut() {
+        for o in &mut recurrence.overrides {
+            o.event = stable_event(&o.event);
+        }
+    }
+    event
+}

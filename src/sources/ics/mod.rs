@@ -284,3 +284,64 @@ fn stand_in(o: &Override) -> Event {
     master.recurrence = Some(Box::default());
     master
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use super::*;
+    use crate::config::{SourceKind, SourceLocation};
+    use crate::merge::{changes, merge};
+    use crate::time::Zone;
+
+    fn read(text: &str) -> crate::model::Catalog {
+        let source = SourceConfig {
+            name: "t".into(),
+            kind: SourceKind::Ics,
+            location: SourceLocation::Path(PathBuf::from("t.ics")),
+            tags: vec![],
+            priority: 0,
+            enabled: true,
+            timezone: None,
+            place: Place {
+                path: PathBuf::from("config.toml"),
+                line: 1,
+                column: 1,
+            },
+            root: PathBuf::new(),
+        };
+        let zones = Zones {
+            default: Zone::Utc,
+            deadline: Zone::Aoe,
+        };
+        merge(vec![
+            parse(&source, Path::new("t.ics"), text.as_bytes(), zones).catalog,
+        ])
+    }
+
+    fn feed(stamp: &str, summary: &str, padding: &str) -> String {
+        format!(
+            "BEGIN:VCALENDAR\r\n{padding}BEGIN:VEVENT\r\nUID:a@t\r\nDTSTAMP:{stamp}\r\nLAST-MODIFIED:{stamp}\r\n\
+             DTSTART:20150801T100000Z\r\nRRULE:FREQ=WEEKLY;COUNT=3\r\nSUMMARY:{summary}\r\nEND:VEVENT\r\n\
+             BEGIN:VEVENT\r\nUID:a@t\r\nDTSTAMP:{stamp}\r\nRECURRENCE-ID:20150808T100000Z\r\n\
+             DTSTART:20150809T100000Z\r\nSUMMARY:Moved\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
+        )
+    }
+
+    #[test]
+    fn a_feed_re_exported_unchanged_is_unchanged() {
+        let before = read(&feed("20150101T000000Z", "Call", ""));
+        let again = read(&feed("20150707T120000Z", "Call", "X-WR-CALNAME:Same\r\n"));
+        assert!(
+            changes(&before, &again).is_empty(),
+            "{:?}",
+            changes(&before, &again)
+        );
+        let renamed = read(&feed("20150707T120000Z", "Weekly call", ""));
+        assert_eq!(changes(&before, &renamed).changed, ["a@t"]);
+        assert_eq!(
+            changes(&before, &crate::model::Catalog::default()).removed,
+            ["a@t"]
+        );
+    }
+}
