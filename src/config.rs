@@ -157,6 +157,29 @@ pub struct SourceConfig {
     pub root: PathBuf,
 }
 
+impl SourceConfig {
+    /// A source read from `path`, with no tags, priority 0, enabled, no
+    /// zone of its own, as if declared at the top of `config.toml`.
+    #[must_use]
+    pub fn local(name: &str, kind: SourceKind, path: &Path) -> SourceConfig {
+        SourceConfig {
+            name: name.to_owned(),
+            kind,
+            location: SourceLocation::Path(path.to_owned()),
+            tags: Vec::new(),
+            priority: 0,
+            enabled: true,
+            timezone: None,
+            place: Place {
+                path: PathBuf::from("config.toml"),
+                line: 1,
+                column: 1,
+            },
+            root: PathBuf::new(),
+        }
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawConfig {

@@ -4,13 +4,12 @@
 
 #![no_main]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::OnceLock;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use confcal::config::{SourceConfig, SourceKind, SourceLocation};
+use confcal::config::{SourceConfig, SourceKind};
 use confcal::feed::{FeedOptions, render};
-use confcal::place::Place;
 use confcal::sources::Zones;
 use confcal::time::Zone;
 use libfuzzer_sys::fuzz_target;
@@ -18,19 +17,8 @@ use libfuzzer_sys::fuzz_target;
 fn source() -> &'static SourceConfig {
     static SOURCE: OnceLock<SourceConfig> = OnceLock::new();
     SOURCE.get_or_init(|| SourceConfig {
-        name: "fuzz".to_owned(),
-        kind: SourceKind::Ics,
-        location: SourceLocation::Path(PathBuf::from("feeds/fuzz.ics")),
         tags: vec!["fuzz".to_owned()],
-        priority: 0,
-        enabled: true,
-        timezone: None,
-        place: Place {
-            path: PathBuf::from("config.toml"),
-            line: 1,
-            column: 1,
-        },
-        root: PathBuf::new(),
+        ..SourceConfig::local("fuzz", SourceKind::Ics, Path::new("feeds/fuzz.ics"))
     })
 }
 

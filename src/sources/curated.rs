@@ -439,27 +439,11 @@ impl<'a> FileReader<'a> {
 
 #[cfg(test)]
 mod tests {
-    use std::path::PathBuf;
-
     use super::*;
-    use crate::config::{SourceKind, SourceLocation};
+    use crate::config::SourceKind;
 
     fn source() -> SourceConfig {
-        SourceConfig {
-            name: "test".into(),
-            kind: SourceKind::Curated,
-            location: SourceLocation::Path(PathBuf::from("feeds")),
-            tags: vec![],
-            priority: 0,
-            enabled: true,
-            timezone: None,
-            place: Place {
-                path: PathBuf::from("config.toml"),
-                line: 1,
-                column: 1,
-            },
-            root: PathBuf::new(),
-        }
+        SourceConfig::local("test", SourceKind::Curated, Path::new("feeds"))
     }
 
     fn read(text: &str) -> Loaded {

@@ -287,29 +287,13 @@ fn stand_in(o: &Override) -> Event {
 
 #[cfg(test)]
 mod tests {
-    use std::path::PathBuf;
-
     use super::*;
-    use crate::config::{SourceKind, SourceLocation};
+    use crate::config::SourceKind;
     use crate::merge::{changes, merge};
     use crate::time::Zone;
 
     fn read(text: &str) -> crate::model::Catalog {
-        let source = SourceConfig {
-            name: "t".into(),
-            kind: SourceKind::Ics,
-            location: SourceLocation::Path(PathBuf::from("t.ics")),
-            tags: vec![],
-            priority: 0,
-            enabled: true,
-            timezone: None,
-            place: Place {
-                path: PathBuf::from("config.toml"),
-                line: 1,
-                column: 1,
-            },
-            root: PathBuf::new(),
-        };
+        let source = SourceConfig::local("t", SourceKind::Ics, Path::new("t.ics"));
         let zones = Zones {
             default: Zone::Utc,
             deadline: Zone::Aoe,
