@@ -271,6 +271,10 @@ fn expand(
     hi: NaiveDateTime,
 ) -> Result<Vec<NaiveDateTime>, BadRule> {
     let prepared = prepare(rule, series)?;
+    let count = prepared
+        .rrule
+        .get_count()
+        .map(|c| usize::try_from(c).unwrap_or(usize::MAX));
     let begin = if prepared.jumpable {
         jump(&prepared.rrule, first, lo)
     } else {
@@ -278,9 +282,15 @@ fn expand(
     };
     let set = build(rule, prepared.rrule, begin)?.limit();
     let mut starts = Vec::new();
+    let mut counts_start = false;
     for (step, start) in (&set).into_iter().enumerate() {
         let naive = start.naive_utc();
-        if naive > hi || step >= MAX_STEPS || starts.len() >= MAX_STARTS {
+        counts_start |= step == 0 && naive == first;
+        // DTSTART is always the first of COUNT occurrences (RFC 5545
+        // 3.8.5.3): when the rule itself does not give it, the rule's own
+        // last one is one too many.
+        let beyond_count = count.is_some_and(|c| !counts_start && step + 1 >= c);
+        if naive > hi || step >= MAX_STEPS || starts.len() >= MAX_STARTS || beyond_count {
             break;
         }
         if naive >= lo {

@@ -774,6 +774,18 @@ fn what_real_feeds_write_is_normalized() {
 }
 
 #[test]
+fn a_start_off_the_rule_is_the_first_of_count() {
+    // Wednesday 2 September 1997 is not a Friday: it is an occurrence all
+    // the same, and the first of the three.
+    rfc(
+        "19970903T090000",
+        "FREQ=WEEKLY;COUNT=3;BYDAY=FR",
+        "20000101T000000",
+        &["19970903T0900", "19970905T0900", "19970912T0900"],
+    );
+}
+
+#[test]
 fn pathological_rules_are_cut_off_instead_of_hanging() {
     let utc = |s: &str| When::Utc(naive(s).and_utc());
     let cases = [

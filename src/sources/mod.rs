@@ -83,7 +83,11 @@ pub(crate) fn files_in(path: &Path, extension: &'static str) -> Result<Vec<PathB
     let mut files = Vec::new();
     for entry in std::fs::read_dir(path).map_err(read_err)? {
         let file = entry.map_err(read_err)?.path();
-        if file.is_file() && file.extension().is_some_and(|e| e.eq_ignore_ascii_case(extension)) {
+        if file.is_file()
+            && file
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case(extension))
+        {
             files.push(file);
         }
     }
