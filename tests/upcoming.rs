@@ -15,22 +15,24 @@ fn titles(items: &Value) -> Vec<String> {
         .collect()
 }
 
+/// Runs `confcal --config config.toml ARGS` in the repository.
+fn bundled(args: &[&str]) -> common::Run {
+    let mut all = vec!["--config", "config.toml"];
+    all.extend_from_slice(args);
+    run_in(repo(), &all)
+}
+
 #[test]
 fn bundled_config_lists_spring_2015_in_time_order() {
-    let run = run_in(
-        repo(),
-        &[
-            "--config",
-            "config.toml",
-            "upcoming",
-            "--now",
-            "2015-04-05T00:00:00Z",
-            "--days",
-            "200",
-            "--format",
-            "json",
-        ],
-    )
+    let run = bundled(&[
+        "upcoming",
+        "--now",
+        "2015-04-05T00:00:00Z",
+        "--days",
+        "200",
+        "--format",
+        "json",
+    ])
     .ok();
     assert_eq!(
         titles(&run.json()),
@@ -49,20 +51,15 @@ fn bundled_config_lists_spring_2015_in_time_order() {
 
 #[test]
 fn json_items_follow_the_contract() {
-    let run = run_in(
-        repo(),
-        &[
-            "--config",
-            "config.toml",
-            "upcoming",
-            "--now",
-            "2015-04-05T00:00:00Z",
-            "--days",
-            "200",
-            "--format",
-            "json",
-        ],
-    )
+    let run = bundled(&[
+        "upcoming",
+        "--now",
+        "2015-04-05T00:00:00Z",
+        "--days",
+        "200",
+        "--format",
+        "json",
+    ])
     .ok();
     let items = run.json();
     let cfp = items
@@ -106,20 +103,15 @@ fn json_items_follow_the_contract() {
 
 #[test]
 fn the_window_leaves_out_what_is_past_or_too_far() {
-    let run = run_in(
-        repo(),
-        &[
-            "--config",
-            "config.toml",
-            "upcoming",
-            "--now",
-            "2015-04-05T00:00:00Z",
-            "--days",
-            "24",
-            "--format",
-            "json",
-        ],
-    )
+    let run = bundled(&[
+        "upcoming",
+        "--now",
+        "2015-04-05T00:00:00Z",
+        "--days",
+        "24",
+        "--format",
+        "json",
+    ])
     .ok();
     assert_eq!(
         titles(&run.json()),
@@ -129,20 +121,15 @@ fn the_window_leaves_out_what_is_past_or_too_far() {
         ]
     );
     // A deadline just passed is gone; the event it belongs to is still on.
-    let later = run_in(
-        repo(),
-        &[
-            "--config",
-            "config.toml",
-            "upcoming",
-            "--from",
-            "2015-04-29",
-            "--until",
-            "2015-05-03",
-            "--format",
-            "json",
-        ],
-    )
+    let later = bundled(&[
+        "upcoming",
+        "--from",
+        "2015-04-29",
+        "--until",
+        "2015-05-03",
+        "--format",
+        "json",
+    ])
     .ok();
     assert_eq!(
         titles(&later.json()),
@@ -154,8 +141,6 @@ fn the_window_leaves_out_what_is_past_or_too_far() {
 fn kind_and_tag_filters_combine() {
     let only = |extra: &[&str]| {
         let mut args = vec![
-            "--config",
-            "config.toml",
             "upcoming",
             "--now",
             "2015-04-05",
@@ -165,7 +150,7 @@ fn kind_and_tag_filters_combine() {
             "json",
         ];
         args.extend_from_slice(extra);
-        titles(&run_in(repo(), &args).ok().json())
+        titles(&bundled(&args).ok().json())
     };
     assert_eq!(only(&["--kind", "cfp"]), ["CFP closes: KVM Forum 2015"]);
     assert_eq!(
@@ -179,10 +164,7 @@ fn kind_and_tag_filters_combine() {
         only(&["--kind", "hackathon", "--tag", "kvm"]),
         ["KVM Forum and Xen Project Developer Summit Hackathon 2015"]
     );
-    let bad = run_in(
-        repo(),
-        &["--config", "config.toml", "upcoming", "--kind", "party"],
-    );
+    let bad = bundled(&["upcoming", "--kind", "party"]);
     assert_eq!(bad.status, 2);
     assert!(
         bad.stderr.contains("unknown kind `party`"),
@@ -193,19 +175,7 @@ fn kind_and_tag_filters_combine() {
 
 #[test]
 fn the_table_shows_both_zones_and_a_countdown() {
-    let run = run_in(
-        repo(),
-        &[
-            "--config",
-            "config.toml",
-            "upcoming",
-            "--now",
-            "2015-04-05T00:00:00Z",
-            "--days",
-            "30",
-        ],
-    )
-    .ok();
+    let run = bundled(&["upcoming", "--now", "2015-04-05T00:00:00Z", "--days", "30"]).ok();
     assert!(
         run.stdout.contains("When (Europe/Berlin)"),
         "{}",

@@ -23,8 +23,9 @@ import warnings
 
 import icalendar
 
+from times import UTC, iso
+
 CALENDAR_PROPERTIES = ("PRODID", "METHOD", "X-WR-CALNAME", "VERSION")
-UTC = datetime.timezone.utc
 
 
 def fail(message):
@@ -32,13 +33,6 @@ def fail(message):
     sys.exit(1)
 
 
-def iso(value):
-    """A DTSTART value as a string: a date, a UTC time, or a floating time."""
-    if not isinstance(value, datetime.datetime):
-        return value.isoformat()
-    if value.tzinfo is None:
-        return value.strftime("%Y-%m-%dT%H:%M:%S")
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def used_tzids(calendar):

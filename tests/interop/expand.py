@@ -23,7 +23,8 @@ import sys
 import icalendar
 import recurring_ical_events
 
-UTC = datetime.timezone.utc
+from times import UTC, iso
+
 
 
 def fail(message):
@@ -31,13 +32,6 @@ def fail(message):
     sys.exit(1)
 
 
-def iso(value):
-    """A date or time as a string: a date, a UTC time, or a floating time."""
-    if not isinstance(value, datetime.datetime):
-        return value.isoformat()
-    if value.tzinfo is None:
-        return value.strftime("%Y-%m-%dT%H:%M:%S")
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def moment(text):
