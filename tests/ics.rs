@@ -32,6 +32,11 @@ fn calendar(body: &[&str]) -> String {
     lines.join("\r\n") + "\r\n"
 }
 
+/// A setup with one ICS source holding `ics`.
+fn one_file(ics: &str) -> Setup {
+    Setup::with_config(&config(&[("cal", "cal.ics", 0)])).file("cal.ics", ics)
+}
+
 fn upcoming(setup: &Setup, from: &str, until: &str) -> Run {
     setup.run(&[
         "upcoming", "--from", from, "--until", until, "--format", "json",
@@ -79,7 +84,7 @@ fn windows_zone_names_and_the_calendar_zone_are_understood() {
         "SUMMARY:Floating in the calendar zone",
         "END:VEVENT",
     ]);
-    let setup = Setup::with_config(&config(&[("cal", "cal.ics", 0)])).file("cal.ics", &ics);
+    let setup = one_file(&ics);
     let run = upcoming(&setup, "2015-06-01", "2015-08-01").ok();
     assert_eq!(
         starts(&run),
@@ -191,7 +196,7 @@ fn a_series_keeps_its_wall_time_across_daylight_saving() {
         "SUMMARY:Standup",
         "END:VEVENT",
     ]);
-    let setup = Setup::with_config(&config(&[("cal", "cal.ics", 0)])).file("cal.ics", &ics);
+    let setup = one_file(&ics);
     let items = upcoming(&setup, "2015-10-01", "2015-12-01").ok().json();
     let got: Vec<(&str, &str, &str)> = items
         .as_array()
@@ -512,7 +517,7 @@ fn a_custom_vtimezone_is_computed_from_its_rules() {
         "SUMMARY:Custom zone",
         "END:VEVENT",
     ]);
-    let setup = Setup::with_config(&config(&[("cal", "cal.ics", 0)])).file("cal.ics", &ics);
+    let setup = one_file(&ics);
     let run = upcoming(&setup, "2015-10-01", "2015-12-01").ok();
     assert_eq!(
         starts(&run),
@@ -556,7 +561,7 @@ fn fuzz_non_ascii_byday_and_huge_durations_are_errors_not_panics() {
         "SUMMARY:Still here",
         "END:VEVENT",
     ]);
-    let setup = Setup::with_config(&config(&[("cal", "cal.ics", 0)])).file("cal.ics", &ics);
+    let setup = one_file(&ics);
     let check = setup.run(&["check"]);
     assert_eq!(check.status, 1, "{}", check.stderr);
     assert_eq!(check.stderr.lines().count(), 3, "{}", check.stderr);

@@ -15,6 +15,17 @@ fn titles(items: &Value) -> Vec<String> {
         .collect()
 }
 
+/// The bundled data as of 2015-04-05, 200 days ahead, as JSON.
+const SPRING_2015_JSON: [&str; 7] = [
+    "upcoming",
+    "--now",
+    "2015-04-05T00:00:00Z",
+    "--days",
+    "200",
+    "--format",
+    "json",
+];
+
 /// Runs `confcal --config config.toml ARGS` in the repository.
 fn bundled(args: &[&str]) -> common::Run {
     let mut all = vec!["--config", "config.toml"];
@@ -24,16 +35,7 @@ fn bundled(args: &[&str]) -> common::Run {
 
 #[test]
 fn bundled_config_lists_spring_2015_in_time_order() {
-    let run = bundled(&[
-        "upcoming",
-        "--now",
-        "2015-04-05T00:00:00Z",
-        "--days",
-        "200",
-        "--format",
-        "json",
-    ])
-    .ok();
+    let run = bundled(&SPRING_2015_JSON).ok();
     assert_eq!(
         titles(&run.json()),
         [
@@ -51,16 +53,7 @@ fn bundled_config_lists_spring_2015_in_time_order() {
 
 #[test]
 fn json_items_follow_the_contract() {
-    let run = bundled(&[
-        "upcoming",
-        "--now",
-        "2015-04-05T00:00:00Z",
-        "--days",
-        "200",
-        "--format",
-        "json",
-    ])
-    .ok();
+    let run = bundled(&SPRING_2015_JSON).ok();
     let items = run.json();
     let cfp = items
         .as_array()
