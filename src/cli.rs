@@ -18,6 +18,10 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "TIME")]
     pub now: Option<String>,
 
+    /// Use only stored copies of remote sources: fetch nothing
+    #[arg(long, global = true)]
+    pub offline: bool,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -28,6 +32,8 @@ pub enum Command {
     Upcoming(UpcomingArgs),
     /// Write the merged iCalendar feed
     Export(ExportArgs),
+    /// Fetch remote sources that are due (or all, or the named ones)
+    Refresh(RefreshArgs),
     /// Validate the configuration and every source
     Check,
     /// Print the example configuration
@@ -67,6 +73,21 @@ pub struct ExportArgs {
     /// Write to this file instead of standard output
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct RefreshArgs {
+    /// Fetch every remote source, due or not
+    #[arg(long, conflicts_with = "sources")]
+    pub all: bool,
+
+    /// Print one plain line per source instead of a progress bar
+    #[arg(long, short)]
+    pub quiet: bool,
+
+    /// Fetch only these sources, due or not
+    #[arg(value_name = "SOURCE")]
+    pub sources: Vec<String>,
 }
 
 /// How data is printed.

@@ -8,10 +8,15 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
+use std::time::Duration;
+
+use bytesize::ByteSize;
 use serde::Deserialize;
 use toml::Spanned;
 
 use crate::place::{Place, Placed};
+use crate::schedule::Refresh;
+use crate::sources::fetch;
 use crate::time::{Lead, Zone, system_zone};
 
 /// The example configuration, shipped inside the binary.
@@ -77,6 +82,9 @@ pub struct Config {
     pub deadline_timezone: Zone,
     /// Where state is kept, if a place could be found for it.
     pub state_dir: Option<PathBuf>,
+    /// When remote sources are fetched, unless a source says otherwise.
+    pub refresh: Refresh,
+    pub fetch: Fetch,
     pub reminders: Reminders,
     pub server: Server,
     pub sources: Vec<SourceConfig>,
@@ -97,6 +105,40 @@ pub enum Notifier {
     Desktop,
     Log,
     Command,
+}
+
+/// `[fetch]`: how remote sources are downloaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fetch {
+    /// Longest wait for a connection.
+    pub connect_timeout: Duration,
+    /// Longest wait for a whole answer, body included.
+    pub timeout: Duration,
+    /// Largest body read, in bytes.
+    pub max_body: u64,
+    /// Most requests in flight at once (and one per host).
+    pub max_in_flight: usize,
+    pub max_redirects: usize,
+}
+
+impl Default for Fetch {
+    fn default() -> Self {
+        Fetch {
+            connect_timeout: Duration::from_secs(10),
+            timeout: Duration::from_secs(60),
+            max_body: 20 * 1024 * 1024,
+            max_in_flight: 8,
+            max_redirects: 10,
+        }
+    }
+}
+
+impl Config {
+    /// The schedule `source` is refreshed on.
+    #[must_use]
+    pub fn refresh_of<'a>(&'a self, source: &'a SourceConfig) -> &'a Refresh {
+        source.refresh.as_ref().unwrap_or(&self.refresh)
+    }
 }
 
 /// `[server]`.
@@ -134,8 +176,8 @@ impl SourceKind {
 pub enum SourceLocation {
     /// A local file or folder.
     Path(PathBuf),
-    /// A remote document.
-    Url(String),
+    /// A remote document, normalized (`webcal://` is `https://`).
+    Url(reqwest::Url),
 }
 
 /// One `[[source]]`.
@@ -150,6 +192,8 @@ pub struct SourceConfig {
     pub enabled: bool,
     /// The zone for this source's deadlines stated without one.
     pub timezone: Option<Zone>,
+    /// Its own refresh schedule, if not the global one.
+    pub refresh: Option<Refresh>,
     /// Where the `[[source]]` table is, for messages.
     pub place: Place,
     /// The folder of the configuration file, which relative paths and
@@ -170,6 +214,7 @@ impl SourceConfig {
             priority: 0,
             enabled: true,
             timezone: None,
+            refresh: None,
             place: Place {
                 path: PathBuf::from("config.toml"),
                 line: 1,
@@ -187,6 +232,9 @@ struct RawConfig {
     default_timezone: Option<Spanned<String>>,
     deadline_timezone: Option<Spanned<String>>,
     state_dir: Option<PathBuf>,
+    refresh: Option<Spanned<String>>,
+    #[serde(default)]
+    fetch: RawFetch,
     #[serde(default)]
     reminders: RawReminders,
     #[serde(default)]
@@ -200,6 +248,16 @@ struct RawConfig {
 struct RawReminders {
     lead: Option<Vec<Spanned<String>>>,
     notifiers: Option<Vec<Notifier>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawFetch {
+    connect_timeout: Option<Spanned<String>>,
+    timeout: Option<Spanned<String>>,
+    max_body: Option<Spanned<String>>,
+    max_in_flight: Option<Spanned<usize>>,
+    max_redirects: Option<usize>,
 }
 
 #[derive(Deserialize, Default)]
@@ -223,6 +281,7 @@ struct RawSource {
     #[serde(default = "yes")]
     enabled: bool,
     timezone: Option<Spanned<String>>,
+    refresh: Option<Spanned<String>>,
 }
 
 fn yes() -> bool {
@@ -231,6 +290,8 @@ fn yes() -> bool {
 
 const DEFAULT_LEADS: [&str; 4] = ["14d", "3d", "1d", "2h"];
 const DEFAULT_BIND: &str = "127.0.0.1:7878";
+/// Hourly, on the hour.
+const DEFAULT_REFRESH: &str = "0 0 * * * *";
 
 impl Config {
     /// Reads and validates the configuration at `path`.
@@ -264,6 +325,63 @@ impl Validator<'_> {
         Zone::from_str(value.get_ref()).map_err(|e| self.error(&value.span(), e.to_string()))
     }
 
+    fn refresh(&self, value: &Spanned<String>, source: Option<&str>) -> Result<Refresh, Placed> {
+        value
+            .get_ref()
+            .parse()
+            .map_err(|e: crate::schedule::BadRefresh| {
+                let message = match source {
+                    Some(name) => format!("source `{name}`: {e}"),
+                    None => e.to_string(),
+                };
+                self.error(&value.span(), message)
+            })
+    }
+
+    fn duration(
+        &self,
+        value: Option<&Spanned<String>>,
+        default: Duration,
+    ) -> Result<Duration, Placed> {
+        let Some(value) = value else {
+            return Ok(default);
+        };
+        humantime::parse_duration(value.get_ref())
+            .ok()
+            .filter(|d| !d.is_zero())
+            .ok_or_else(|| {
+                self.error(
+                    &value.span(),
+                    format!("invalid duration `{}`: expected a number and a unit, such as `30s` or `2m`", value.get_ref()),
+                )
+            })
+    }
+
+    fn fetch(&self, raw: RawFetch) -> Result<Fetch, Placed> {
+        let default = Fetch::default();
+        let max_body = match &raw.max_body {
+            None => default.max_body,
+            Some(size) => size.get_ref().parse::<ByteSize>().map(|b| b.0).ok().filter(|b| *b > 0).ok_or_else(|| {
+                self.error(&size.span(), format!("invalid size `{}`: expected a number and a unit, such as `20 MiB` or `500 KB`", size.get_ref()))
+            })?,
+        };
+        let max_in_flight = match raw.max_in_flight {
+            Some(n) if *n.get_ref() == 0 => {
+                return Err(self.error(&n.span(), "`max_in_flight` must be at least 1"));
+            }
+            Some(n) => n.into_inner(),
+            None => default.max_in_flight,
+        };
+        Ok(Fetch {
+            connect_timeout: self
+                .duration(raw.connect_timeout.as_ref(), default.connect_timeout)?,
+            timeout: self.duration(raw.timeout.as_ref(), default.timeout)?,
+            max_body,
+            max_in_flight,
+            max_redirects: raw.max_redirects.unwrap_or(default.max_redirects),
+        })
+    }
+
     fn folder(&self) -> PathBuf {
         self.path.parent().map(Path::to_owned).unwrap_or_default()
     }
@@ -289,6 +407,13 @@ impl Validator<'_> {
             default_timezone,
             deadline_timezone,
             state_dir,
+            refresh: match &raw.refresh {
+                Some(text) => self.refresh(text, None)?,
+                None => DEFAULT_REFRESH
+                    .parse()
+                    .map_err(|e: crate::schedule::BadRefresh| self.error(&(0..0), e.to_string()))?,
+            },
+            fetch: self.fetch(raw.fetch)?,
             reminders: self.reminders(raw.reminders)?,
             server: self.server(raw.server)?,
             sources: self.sources(raw.sources)?,
@@ -365,7 +490,9 @@ impl Validator<'_> {
         }
         let location = match (raw.path, raw.url) {
             (Some(path), None) => SourceLocation::Path(self.folder().join(path.get_ref())),
-            (None, Some(url)) => SourceLocation::Url(url.into_inner()),
+            (None, Some(url)) => SourceLocation::Url(
+                fetch::normalize(url.get_ref()).map_err(|e| self.error(&url.span(), e))?,
+            ),
             (Some(_), Some(url)) => {
                 return Err(self.error(
                     &url.span(),
@@ -377,6 +504,11 @@ impl Validator<'_> {
             }
         };
         let timezone = raw.timezone.as_ref().map(|z| self.zone(z)).transpose()?;
+        let refresh = raw
+            .refresh
+            .as_ref()
+            .map(|r| self.refresh(r, Some(&name)))
+            .transpose()?;
         Ok(SourceConfig {
             name,
             kind: raw.kind,
@@ -385,6 +517,7 @@ impl Validator<'_> {
             priority: raw.priority,
             enabled: raw.enabled,
             timezone,
+            refresh,
             place: Place::of_span(self.path, self.text, span),
             root: self.folder(),
         })

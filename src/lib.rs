@@ -16,5 +16,8 @@ pub mod model;
 pub mod place;
 pub mod query;
 pub mod recur;
+pub mod refresh;
+pub mod schedule;
 pub mod sources;
+pub mod store;
 pub mod time;

@@ -42,10 +42,15 @@ fn run(cli: Cli) -> Result<Status, CommandError> {
         Some(text) => parse_instant(text, config.default_timezone)?,
         None => Utc::now(),
     };
-    let ctx = Context { config, now };
+    let ctx = Context {
+        config,
+        now,
+        offline: cli.offline,
+    };
     let status = match cli.command {
         Command::Upcoming(args) => commands::upcoming(&ctx, &args, &mut out, &mut err),
         Command::Export(args) => commands::export(&ctx, args.output.as_deref(), &mut out, &mut err),
+        Command::Refresh(args) => commands::refresh(&ctx, &args, &mut out, &mut err),
         Command::Check => commands::check(&ctx, &mut out, &mut err),
         Command::ExampleConfig => Ok(Status::Clean),
     }?;

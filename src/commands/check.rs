@@ -1,12 +1,16 @@
 //! `confcal check`: validates every enabled source and says what each
-//! holds or what is wrong with it, with its place.
+//! holds or what is wrong with it, with its place; for a remote source, how
+//! fresh its stored copy is and its last error. It never fetches.
 
 use std::io::Write;
 
+use chrono::{DateTime, Utc};
+
+use super::pipeline::open_if_remote;
 use super::{CommandError, Context, Status};
-use crate::config::SourceLocation;
-use crate::load::zones;
-use crate::sources;
+use crate::config::{SourceConfig, SourceLocation};
+use crate::load::{load_one, stored, zones};
+use crate::store::Records;
 
 /// Checks every source of the configuration; [`Status::Problems`] when any
 /// has one.
@@ -17,34 +21,33 @@ pub fn check(
 ) -> Result<Status, CommandError> {
     let config = &ctx.config;
     writeln!(out, "config `{}`: ok", config.path.display())?;
+    let copies = match open_if_remote(ctx, err)? {
+        Some(store) => stored(config, &store)?,
+        None => Records::new(),
+    };
     let mut status = Status::Clean;
     for source in &config.sources {
         let place = match &source.location {
             SourceLocation::Path(path) => path.display().to_string(),
-            SourceLocation::Url(url) => url.clone(),
+            SourceLocation::Url(url) => url.to_string(),
         };
+        let head = format!("source `{}` ({}, {place})", source.name, source.kind.name());
         if !source.enabled {
-            writeln!(
-                out,
-                "source `{}` ({}, {place}): disabled",
-                source.name,
-                source.kind.name()
-            )?;
+            writeln!(out, "{head}: disabled")?;
             continue;
         }
-        let loaded = sources::load(source, zones(config));
+        let loaded = load_one(source, &copies, zones(config));
         writeln!(
             out,
-            "source `{}` ({}, {place}): {} events, {} deadlines{}",
-            source.name,
-            source.kind.name(),
+            "{head}: {} events, {} deadlines{}{}",
             loaded.catalog.events.len(),
             loaded.catalog.deadlines.len(),
             match loaded.problems.len() {
                 0 => String::new(),
                 1 => ", 1 problem".to_owned(),
                 n => format!(", {n} problems"),
-            }
+            },
+            freshness(source, &copies, ctx.now),
         )?;
         for problem in &loaded.problems {
             writeln!(err, "error: source `{}`: {problem}", source.name)?;
@@ -52,4 +55,23 @@ pub fn check(
         }
     }
     Ok(status)
+}
+
+/// `; fetched ..., checked ...` for a remote source with a stored copy.
+fn freshness(source: &SourceConfig, copies: &Records, now: DateTime<Utc>) -> String {
+    let Some(record) = copies.get(&source.name) else {
+        return String::new();
+    };
+    let ago = |t: DateTime<Utc>| {
+        format!(
+            "{} ({})",
+            t.format("%Y-%m-%d %H:%M UTC"),
+            crate::time::countdown(now, t)
+        )
+    };
+    let fetched = record.body_fetched.map(|t| format!("; fetched {}", ago(t)));
+    let confirmed = record
+        .last_success
+        .map(|t| format!(", last confirmed {}", ago(t)));
+    fetched.unwrap_or_default() + &confirmed.unwrap_or_default()
 }

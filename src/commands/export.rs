@@ -5,9 +5,8 @@ use std::path::Path;
 
 use chrono::Duration;
 
-use super::{CommandError, Context, Status, warn};
+use super::{CommandError, Context, Status};
 use crate::feed::{FeedOptions, render};
-use crate::load::load_all;
 use crate::model::Catalog;
 
 /// How often subscribers are asked to refresh the feed.
@@ -32,8 +31,7 @@ pub fn export(
     out: &mut impl Write,
     err: &mut impl Write,
 ) -> Result<Status, CommandError> {
-    let loaded = load_all(&ctx.config);
-    warn(&loaded.problems, err)?;
+    let loaded = super::pipeline::catalog(ctx, err)?;
     let text = render_feed(ctx, &loaded.catalog);
     match output {
         Some(path) => std::fs::write(path, &text).map_err(|source| CommandError::Write {

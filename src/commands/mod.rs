@@ -1,12 +1,15 @@
-//! The one-shot commands (`upcoming`, `export`, `check`): each runs the
-//! pipeline once over a loaded configuration and writes its answer.
+//! The one-shot commands (`upcoming`, `export`, `refresh`, `check`): each
+//! runs the pipeline once over a loaded configuration and writes its answer.
 
 mod check;
 mod export;
+mod pipeline;
+mod refresh;
 mod upcoming;
 
 pub use check::check;
 pub use export::export;
+pub use refresh::refresh;
 pub use upcoming::upcoming;
 
 use std::io::Write;
@@ -40,6 +43,18 @@ pub enum CommandError {
     },
     #[error("cannot write output: {0}")]
     Output(#[from] std::io::Error),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error(transparent)]
+    Refresh(#[from] crate::refresh::RefreshError),
+    #[error("no folder for confcal's state: set `state_dir` in the configuration")]
+    NoStateDir,
+    #[error("no remote source named `{name}`{}; remote sources: {known}", .closest.as_ref().map(|c| format!(" (did you mean `{c}`?)")).unwrap_or_default())]
+    UnknownSource {
+        name: String,
+        closest: Option<String>,
+        known: String,
+    },
 }
 
 /// How a command ended, when it could run at all.
@@ -57,6 +72,8 @@ pub enum Status {
 pub struct Context {
     pub config: Config,
     pub now: DateTime<Utc>,
+    /// Use stored copies of remote sources only.
+    pub offline: bool,
 }
 
 impl Context {

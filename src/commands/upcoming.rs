@@ -7,9 +7,8 @@ use chrono::{DateTime, Duration, Utc};
 use comfy_table::{ContentArrangement, Table, presets};
 
 use super::export::render_feed;
-use super::{CommandError, Context, Status, warn};
+use super::{CommandError, Context, Status};
 use crate::cli::{Format, UpcomingArgs};
-use crate::load::load_all;
 use crate::model::{Catalog, Deadline, When};
 use crate::query::{self, Entry, Filter, Item, JsonItem, KindFilter, Window};
 use crate::recur::Occurrence;
@@ -31,8 +30,7 @@ pub fn upcoming(
             .collect::<Result<_, _>>()?,
         tags: args.tags.clone(),
     };
-    let loaded = load_all(&ctx.config);
-    warn(&loaded.problems, err)?;
+    let loaded = super::pipeline::catalog(ctx, err)?;
     let local = ctx.config.default_timezone;
     let entries = query::upcoming(&loaded.catalog, window, &filter, local);
     match args.format {

@@ -89,6 +89,21 @@ pub(crate) fn load(source: &SourceConfig, path: &Path, deadline_timezone: Zone) 
     out
 }
 
+/// Reads one curated document's `text` (a download's, say), named
+/// `origin` in messages.
+pub(crate) fn parse(
+    source: &SourceConfig,
+    origin: &Path,
+    text: &str,
+    deadline_timezone: Zone,
+) -> Loaded {
+    let mut out = Loaded::default();
+    let mut index = SourceIndex::default();
+    FileReader::new(source, origin, text, deadline_timezone).read(&mut out, &mut index);
+    index.resolve_parents(&mut out);
+    out
+}
+
 /// What a source's files declared, for checks that span files: uids seen
 /// and `id` handles for `parent`.
 #[derive(Default)]

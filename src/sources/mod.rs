@@ -3,9 +3,12 @@
 //! place and never stops the rest from loading.
 
 pub mod curated;
+pub mod fetch;
 pub mod ics;
 
 use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
 
 use crate::config::{SourceConfig, SourceKind, SourceLocation};
 use crate::model::Catalog;
@@ -28,8 +31,20 @@ pub enum SourceError {
     Unusable { path: PathBuf, reason: String },
     #[error("sources of kind `{}` are not supported by this version of confcal", .0.name())]
     UnsupportedKind(SourceKind),
-    #[error("remote sources are not supported by this version of confcal: `{0}`")]
-    Remote(String),
+    #[error("stale since {}: {error}; using the copy fetched {}", utc(.since), utc(.fetched))]
+    Stale {
+        since: DateTime<Utc>,
+        fetched: DateTime<Utc>,
+        error: String,
+    },
+    #[error("no copy yet: the last fetch failed: {0}")]
+    NoCopy(String),
+    #[error("not fetched yet: run `confcal refresh`")]
+    NotFetched,
+}
+
+fn utc(t: &DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
 /// What one source yielded: whatever could be read, and every problem met.
@@ -48,12 +63,13 @@ pub struct Zones {
     pub deadline: Zone,
 }
 
-/// Reads one source.
+/// Reads a local source. A remote one has no local data: see
+/// [`parse_body`].
 #[must_use]
 pub fn load(source: &SourceConfig, zones: Zones) -> Loaded {
     let path = match &source.location {
         SourceLocation::Path(path) => path,
-        SourceLocation::Url(url) => return failed(SourceError::Remote(url.clone())),
+        SourceLocation::Url(_) => return failed(SourceError::NotFetched),
     };
     match source.kind {
         SourceKind::Curated => curated::load(source, path, zones.deadline),
@@ -62,7 +78,24 @@ pub fn load(source: &SourceConfig, zones: Zones) -> Loaded {
     }
 }
 
-fn failed(error: SourceError) -> Loaded {
+/// Reads one downloaded (or stored) body of `source`; `origin` names it
+/// in messages.
+#[must_use]
+pub fn parse_body(source: &SourceConfig, origin: &Path, bytes: &[u8], zones: Zones) -> Loaded {
+    match source.kind {
+        SourceKind::Ics => ics::parse(source, origin, bytes, zones),
+        SourceKind::Curated => match std::str::from_utf8(bytes) {
+            Ok(text) => curated::parse(source, origin, text, zones.deadline),
+            Err(e) => failed(SourceError::Unusable {
+                path: origin.to_owned(),
+                reason: format!("not UTF-8 text: {e}"),
+            }),
+        },
+        kind => failed(SourceError::UnsupportedKind(kind)),
+    }
+}
+
+pub(crate) fn failed(error: SourceError) -> Loaded {
     Loaded {
         catalog: Catalog::default(),
         problems: vec![error],

@@ -1,0 +1,107 @@
+//! The pipeline as the one-shot commands run it: open the state when there
+//! are remote sources, fetch the ones that are due (unless `--offline`,
+//! saying so on standard error), then read every source and merge.
+
+use std::io::Write;
+
+use super::{CommandError, Context, warn};
+use crate::load::{Loaded, load_all, stored};
+use crate::refresh::{self, Report, remotes};
+use crate::store::Store;
+
+/// The merged catalog as of now, with every problem met.
+pub(super) fn catalog(ctx: &Context, err: &mut impl Write) -> Result<Loaded, CommandError> {
+    let copies = match open_if_remote(ctx, err)? {
+        Some(mut store) => {
+            if !ctx.offline {
+                fetch_due(ctx, &mut store, err)?;
+            }
+            stored(&ctx.config, &store)?
+        }
+        None => crate::store::Records::new(),
+    };
+    let loaded = load_all(&ctx.config, &copies);
+    warn(&loaded.problems, err)?;
+    Ok(loaded)
+}
+
+/// The state store, when the configuration has enabled remote sources.
+/// A damaged state file is moved aside, with a warning.
+pub(super) fn open_if_remote(
+    ctx: &Context,
+    err: &mut impl Write,
+) -> Result<Option<Store>, CommandError> {
+    if remotes(&ctx.config).next().is_none() {
+        return Ok(None);
+    }
+    open(ctx, err).map(Some)
+}
+
+/// Opens the state store.
+pub(super) fn open(ctx: &Context, err: &mut impl Write) -> Result<Store, CommandError> {
+    let dir = ctx
+        .config
+        .state_dir
+        .as_ref()
+        .ok_or(CommandError::NoStateDir)?;
+    let opened = Store::open(dir, ctx.now)?;
+    if let Some(moved) = &opened.moved_aside {
+        writeln!(
+            err,
+            "warning: the state file `{}` was damaged ({}); it was moved to `{}` and a new one started",
+            opened.store.path().display(),
+            moved.reason,
+            moved.to.display()
+        )?;
+    }
+    Ok(opened.store)
+}
+
+fn fetch_due(ctx: &Context, store: &mut Store, err: &mut impl Write) -> Result<(), CommandError> {
+    let records = store.records()?;
+    let due = refresh::due(&ctx.config, &records, ctx.now);
+    if due.is_empty() {
+        return Ok(());
+    }
+    let names: Vec<&str> = due.iter().map(|r| r.source.name.as_str()).collect();
+    writeln!(
+        err,
+        "fetching {} due source{}: {}",
+        due.len(),
+        if due.len() == 1 { "" } else { "s" },
+        names.join(", ")
+    )?;
+    let reports =
+        runtime()?.block_on(refresh::refresh(&ctx.config, &due, store, ctx.now, |_| {}))?;
+    for report in reports.iter().filter(|r| r.status.failed()) {
+        writeln!(
+            err,
+            "warning: source `{}`: {}",
+            report.name,
+            describe(report)
+        )?;
+    }
+    Ok(())
+}
+
+/// The runtime fetches run on.
+pub(super) fn runtime() -> Result<tokio::runtime::Runtime, CommandError> {
+    Ok(tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?)
+}
+
+/// A report's status in words.
+pub(super) fn describe(report: &Report) -> String {
+    match &report.status {
+        refresh::Status::Fresh => "fresh".to_owned(),
+        refresh::Status::NotModified => "not modified".to_owned(),
+        refresh::Status::Stale { since, error } => {
+            format!(
+                "stale since {}: {error}",
+                since.format("%Y-%m-%d %H:%M UTC")
+            )
+        }
+        refresh::Status::Failed { error } => format!("failed: {error}"),
+    }
+}
