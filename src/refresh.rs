@@ -183,13 +183,19 @@ struct Job {
 
 impl Job {
     async fn run(self, fetcher: Arc<Fetcher>) -> (Attempt, Duration) {
+        let turn = fetcher.turn(&self.url).await;
         let started = Instant::now();
         let stored = self.stored.as_ref().filter(|r| r.has_body());
         let validators = stored.map_or_else(Validators::default, |r| Validators {
             etag: r.etag.clone(),
             last_modified: r.last_modified.clone(),
         });
-        let attempt = match fetcher.fetch(&self.url, &validators).await {
+        let answer = match &turn {
+            Ok(turn) => fetcher.fetch(turn, &self.url, &validators).await,
+            Err(e) => Err(e.clone()),
+        };
+        drop(turn);
+        let attempt = match answer {
             Ok(Fetched::NotModified) if stored.is_some() => Attempt::Unchanged,
             Ok(Fetched::NotModified) => Attempt::Failed {
                 error: "the server answered 304 Not Modified, but no copy is stored".to_owned(),
@@ -247,6 +253,7 @@ impl Job {
 fn unusable(problems: &[String]) -> String {
     match problems {
         [one] => format!("the body is unusable: {one}"),
+        [first, second] => format!("the body is unusable: {first} (and 1 more problem: {second})"),
         [first, rest @ ..] => format!(
             "the body is unusable: {first} (and {} more problems)",
             rest.len()

@@ -121,8 +121,15 @@ impl FetchError {
 pub struct Fetcher {
     client: reqwest::Client,
     settings: Fetch,
-    in_flight: Semaphore,
+    in_flight: Arc<Semaphore>,
     hosts: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+/// A request's right to run: its host is free and a slot is taken.
+#[derive(Debug)]
+pub struct Turn {
+    _host: tokio::sync::OwnedMutexGuard<()>,
+    _slot: tokio::sync::OwnedSemaphorePermit,
 }
 
 /// confcal's `User-Agent`.
@@ -158,21 +165,33 @@ impl Fetcher {
         Ok(Fetcher {
             client,
             settings: settings.clone(),
-            in_flight: Semaphore::new(settings.max_in_flight.max(1)),
+            in_flight: Arc::new(Semaphore::new(settings.max_in_flight.max(1))),
             hosts: Mutex::new(HashMap::new()),
         })
     }
 
-    /// Downloads `url`, asking only for a changed body when `validators`
-    /// are known. Waits for its host to be free and for a free slot.
-    pub async fn fetch(&self, url: &Url, validators: &Validators) -> Result<Fetched, FetchError> {
-        let host = self.host_lock(url);
-        let _host = host.lock().await;
-        let _slot = self
-            .in_flight
-            .acquire()
+    /// Waits until `url`'s host has no request in flight and a slot is
+    /// free; the turn lasts until dropped.
+    pub async fn turn(&self, url: &Url) -> Result<Turn, FetchError> {
+        let host = self.host_lock(url).lock_owned().await;
+        let slot = Arc::clone(&self.in_flight)
+            .acquire_owned()
             .await
             .map_err(|e| FetchError::Other(e.to_string()))?;
+        Ok(Turn {
+            _host: host,
+            _slot: slot,
+        })
+    }
+
+    /// Downloads `url` in its `turn`, asking only for a changed body when
+    /// `validators` are known.
+    pub async fn fetch(
+        &self,
+        _turn: &Turn,
+        url: &Url,
+        validators: &Validators,
+    ) -> Result<Fetched, FetchError> {
         let mut request = self.client.get(url.clone());
         if let Some(etag) = &validators.etag {
             request = request.header(IF_NONE_MATCH, etag);
@@ -184,6 +203,9 @@ impl Fetcher {
         let status = response.status();
         if status == StatusCode::NOT_MODIFIED {
             return Ok(Fetched::NotModified);
+        }
+        if status.is_redirection() {
+            return Err(unfollowed(url, status, response.headers()));
         }
         if !status.is_success() {
             return Err(FetchError::Status {
@@ -256,6 +278,21 @@ impl Fetcher {
         } else {
             FetchError::Other(cause(e))
         }
+    }
+}
+
+/// A redirect reqwest did not follow: one to a URL it cannot fetch.
+fn unfollowed(url: &Url, status: StatusCode, headers: &HeaderMap) -> FetchError {
+    let location = headers
+        .get(reqwest::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|l| url.join(l).ok());
+    match location {
+        Some(to) if !matches!(to.scheme(), "http" | "https") => {
+            FetchError::Redirect(format!("to `{to}`: only http and https are followed"))
+        }
+        Some(to) => FetchError::Redirect(format!("HTTP {status} to `{to}` was not followed")),
+        None => FetchError::Redirect(format!("HTTP {status} without a usable `Location`")),
     }
 }
 

@@ -82,17 +82,20 @@ fn read(
         }
         .into()
     };
+    // A body rejected whole is reported by why first; its bad lines follow.
+    if let Some(reason) = &scanned.fatal {
+        problems.push(SourceError::Unusable {
+            path: origin.to_owned(),
+            reason: reason.clone(),
+        });
+    }
     problems.extend(
         scanned
             .problems
             .into_iter()
             .map(|(line, message)| at(line, message)),
     );
-    if let Some(reason) = scanned.fatal {
-        problems.push(SourceError::Unusable {
-            path: origin.to_owned(),
-            reason,
-        });
+    if scanned.fatal.is_some() {
         return;
     }
     let shown = origin
