@@ -595,6 +595,54 @@ mod tests {
     }
 
     #[test]
+    fn remote_settings_are_checked_where_they_are_written() {
+        let source = "[[source]]\nname = \"a\"\nkind = \"ics\"\n";
+        let cases = [
+            (
+                "refresh = \"0 9 * * 1-5\"".to_owned(),
+                "conf/config.toml:1:11: invalid refresh schedule `0 9 * * 1-5`: weekday `1-5` is ambiguous as numbers: write names such as `MON-FRI`; for example `0 */30 * * * *` (every 30 minutes, with seconds) or `*/30 * * * *` (classic five fields)",
+            ),
+            (
+                format!("{source}url = \"https://x.org/a.ics\"\nrefresh = \"*/30 * * *\""),
+                "conf/config.toml:5:11: source `a`: invalid refresh schedule `*/30 * * *`: it has 4 fields",
+            ),
+            (
+                format!("{source}url = \"ftp://x.org/a.ics\""),
+                "conf/config.toml:4:7: URL `ftp://x.org/a.ics` uses `ftp`: only http, https and webcal are supported",
+            ),
+            (
+                "[fetch]\ntimeout = \"soon\"".to_owned(),
+                "conf/config.toml:2:11: invalid duration `soon`: expected a number and a unit, such as `30s` or `2m`",
+            ),
+            (
+                "[fetch]\nmax_body = \"lots\"".to_owned(),
+                "conf/config.toml:2:12: invalid size `lots`: expected a number and a unit, such as `20 MiB` or `500 KB`",
+            ),
+        ];
+        for (text, expected) in cases {
+            let err = parse(&text).unwrap_err();
+            assert!(err.starts_with(expected), "{text}:\n{err}");
+        }
+    }
+
+    #[test]
+    fn remote_settings_are_read() {
+        let text = "refresh = \"*/15 * * * *\"\n[fetch]\ntimeout = \"5s\"\nmax_body = \"1 MiB\"\nmax_in_flight = 2\n\
+            [[source]]\nname = \"a\"\nkind = \"ics\"\nurl = \"webcal://x.org/a.ics\"\nrefresh = \"@daily\"\n";
+        let config = parse(text).unwrap();
+        assert_eq!(config.refresh.to_string(), "*/15 * * * *");
+        assert_eq!(config.fetch.timeout, Duration::from_secs(5));
+        assert_eq!(config.fetch.max_body, 1 << 20);
+        assert_eq!(config.fetch.max_in_flight, 2);
+        let source = &config.sources[0];
+        assert_eq!(
+            source.location,
+            SourceLocation::Url("https://x.org/a.ics".parse().unwrap())
+        );
+        assert_eq!(config.refresh_of(source).to_string(), "@daily");
+    }
+
+    #[test]
     fn an_unknown_source_kind_lists_the_known_ones() {
         let err = parse("[[source]]\nname = \"a\"\nkind = \"atom\"\npath = \"x\"").unwrap_err();
         assert!(

@@ -1,5 +1,5 @@
-//! Remote sources against real HTTP servers on loopback: conditional GET,
-//! every kind of failure keeping the last good copy, `Retry-After`,
+//! Remote sources against real HTTP servers on loopback: conditional GET
+//! and gzip, every kind of failure keeping the last good copy, `Retry-After`,
 //! per-host concurrency, and a state file that survives `SIGKILL`.
 
 mod common;
@@ -86,6 +86,11 @@ fn validators_make_the_second_fetch_conditional_and_changes_are_picked_up() {
     assert_eq!(asked.if_none_match, None);
     let agent = asked.user_agent.as_deref().unwrap_or_default();
     assert!(agent.starts_with("confcal/"), "{agent}");
+    let encodings = asked.accept_encoding.as_deref().unwrap_or_default();
+    assert!(
+        encodings.contains("gzip") && encodings.contains("br"),
+        "{encodings}"
+    );
 
     let second = setup.run(&["refresh", "--all", "--now", NOW]).ok();
     assert_eq!(line(&second.stderr, "a"), "a: not modified");
@@ -376,4 +381,43 @@ fn a_damaged_state_file_is_moved_aside_and_reported() {
     let kept = std::fs::read_to_string(&aside).expect("the damaged file is kept");
     assert_eq!(kept, "not a database at all, but it was ours");
     assert_eq!(titles(&setup), ["X Conf 2030"]);
+}
+
+#[test]
+fn upcoming_fetches_what_is_due_and_says_so() {
+    let server = Server::start();
+    let body = ics(&[("d@test", "Due Conf 2030", "20300301")]);
+    server.reply("/d.ics", calendar(body, Some("\"d1\""), None));
+    let setup = Setup::with_config(&config(&[("due", server.url("/d.ics"))], ""));
+    let args = ["upcoming", "--days", "365", "--format", "json"];
+    let offline = setup
+        .run(&[&["--offline", "--now", NOW][..], &args].concat())
+        .ok();
+    assert!(
+        offline.stderr.contains("source `due`: not fetched yet"),
+        "{}",
+        offline.stderr
+    );
+    assert!(server.log().is_empty(), "--offline fetched");
+
+    let first = setup.run(&[&["--now", NOW][..], &args].concat()).ok();
+    assert!(
+        first.stderr.contains("fetching 1 due source: due"),
+        "{}",
+        first.stderr
+    );
+    assert_eq!(first.json()[0]["title"], "Due Conf 2030");
+    let soon = setup
+        .run(&[&["--now", "2030-01-01T00:30:00Z"][..], &args].concat())
+        .ok();
+    assert_eq!(soon.stderr, "", "not due within the hour");
+    let later = setup
+        .run(&[&["--now", "2030-01-01T01:00:00Z"][..], &args].concat())
+        .ok();
+    assert!(
+        later.stderr.contains("fetching 1 due source"),
+        "{}",
+        later.stderr
+    );
+    assert_eq!(server.log().len(), 2);
 }

@@ -7,22 +7,35 @@ use std::io::Write;
 use super::{CommandError, Context, warn};
 use crate::load::{Loaded, load_all, stored};
 use crate::refresh::{self, Report, remotes};
-use crate::store::Store;
+use crate::store::{Records, Store};
 
 /// The merged catalog as of now, with every problem met.
+/// A state file that cannot be used leaves the remote sources out, with a
+/// warning, and the local ones still load.
 pub(super) fn catalog(ctx: &Context, err: &mut impl Write) -> Result<Loaded, CommandError> {
-    let copies = match open_if_remote(ctx, err)? {
-        Some(mut store) => {
-            if !ctx.offline {
-                fetch_due(ctx, &mut store, err)?;
-            }
-            stored(&ctx.config, &store)?
+    let copies = match remote_copies(ctx, err) {
+        Ok(copies) => copies,
+        Err(CommandError::Output(e)) => return Err(e.into()),
+        Err(e) => {
+            writeln!(err, "warning: {e}; remote sources are left out")?;
+            Records::new()
         }
-        None => crate::store::Records::new(),
     };
     let loaded = load_all(&ctx.config, &copies);
     warn(&loaded.problems, err)?;
     Ok(loaded)
+}
+
+/// The stored copies of the remote sources, after fetching the due ones
+/// unless offline.
+fn remote_copies(ctx: &Context, err: &mut impl Write) -> Result<Records, CommandError> {
+    let Some(mut store) = open_if_remote(ctx, err)? else {
+        return Ok(Records::new());
+    };
+    if !ctx.offline {
+        fetch_due(ctx, &mut store, err)?;
+    }
+    Ok(stored(&ctx.config, &store)?)
 }
 
 /// The state store, when the configuration has enabled remote sources.

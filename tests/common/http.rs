@@ -22,8 +22,9 @@ use futures_util::stream;
 /// How a path answers.
 #[derive(Clone, Debug)]
 pub enum Reply {
-    /// 200 with this body and these validators; 304 when the request's
-    /// `If-None-Match` or `If-Modified-Since` matches.
+    /// 200 with this body (gzipped when the client accepts it) and these
+    /// validators; 304 when the request's `If-None-Match` or
+    /// `If-Modified-Since` matches.
     Calendar {
         body: String,
         etag: Option<String>,
@@ -47,6 +48,7 @@ pub enum Reply {
 #[derive(Clone, Debug)]
 pub struct Logged {
     pub path: String,
+    pub accept_encoding: Option<String>,
     pub if_none_match: Option<String>,
     pub if_modified_since: Option<String>,
     pub user_agent: Option<String>,
@@ -186,6 +188,7 @@ async fn answer(
     };
     shared.log.lock().expect("log").push(Logged {
         path: path.clone(),
+        accept_encoding: text(header::ACCEPT_ENCODING),
         if_none_match: text(header::IF_NONE_MATCH),
         if_modified_since: text(header::IF_MODIFIED_SINCE),
         user_agent: text(header::USER_AGENT),
@@ -278,7 +281,18 @@ fn calendar(
     if unchanged {
         return (StatusCode::NOT_MODIFIED, headers).into_response();
     }
+    if asked(header::ACCEPT_ENCODING).is_some_and(|a| a.contains("gzip")) {
+        headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        return (headers, gzip(body.as_bytes())).into_response();
+    }
     (headers, body).into_response()
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(bytes).expect("gzip in memory");
+    encoder.finish().expect("gzip in memory")
 }
 
 /// A small calendar of one event per `(uid, summary, date)`, dates as
