@@ -9,6 +9,7 @@
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod extract;
 pub mod feed;
 pub mod load;
 pub mod merge;
