@@ -34,6 +34,8 @@ pub enum Command {
     Export(ExportArgs),
     /// Fetch remote sources that are due (or all, or the named ones)
     Refresh(RefreshArgs),
+    /// Show the events and deadlines found in an announcement
+    Extract(ExtractArgs),
     /// Validate the configuration and every source
     Check,
     /// Print the example configuration
@@ -88,6 +90,29 @@ pub struct RefreshArgs {
     /// Fetch only these sources, due or not
     #[arg(value_name = "SOURCE")]
     pub sources: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExtractArgs {
+    /// An announcement: a file (text, Markdown, HTML, RSS/Atom) or a URL
+    #[arg(value_name = "FILE|URL")]
+    pub input: String,
+
+    /// When it was published, if the text does not say: years left out are
+    /// read against it
+    #[arg(long, value_name = "DATE")]
+    pub published: Option<String>,
+
+    /// Output format: JSON, or curated TOML entries to correct and keep
+    #[arg(long, value_enum, default_value_t = ExtractFormat::Json)]
+    pub format: ExtractFormat,
+}
+
+/// How `extract` prints what it found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExtractFormat {
+    Json,
+    Toml,
 }
 
 /// How data is printed.

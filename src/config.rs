@@ -194,6 +194,12 @@ pub struct SourceConfig {
     pub timezone: Option<Zone>,
     /// Its own refresh schedule, if not the global one.
     pub refresh: Option<Refresh>,
+    /// Announcements: the publication date to read years against when a
+    /// document states none.
+    pub published: Option<chrono::NaiveDate>,
+    /// Announcements: extracted facts less sure than this (in percent)
+    /// are left out.
+    pub min_confidence: u8,
     /// Where the `[[source]]` table is, for messages.
     pub place: Place,
     /// The folder of the configuration file, which relative paths and
@@ -215,6 +221,8 @@ impl SourceConfig {
             enabled: true,
             timezone: None,
             refresh: None,
+            published: None,
+            min_confidence: 0,
             place: Place {
                 path: PathBuf::from("config.toml"),
                 line: 1,
@@ -282,6 +290,8 @@ struct RawSource {
     enabled: bool,
     timezone: Option<Spanned<String>>,
     refresh: Option<Spanned<String>>,
+    published: Option<toml::value::Datetime>,
+    min_confidence: Option<Spanned<f64>>,
 }
 
 fn yes() -> bool {
@@ -380,6 +390,22 @@ impl Validator<'_> {
             max_in_flight,
             max_redirects: raw.max_redirects.unwrap_or(default.max_redirects),
         })
+    }
+
+    fn confidence(&self, value: Option<&Spanned<f64>>) -> Result<u8, Placed> {
+        let Some(value) = value else {
+            return Ok(0);
+        };
+        let number = *value.get_ref();
+        if !(0.0..=1.0).contains(&number) {
+            return Err(self.error(
+                &value.span(),
+                format!("`min_confidence` is {number}: expected a number from 0 to 1, such as 0.6"),
+            ));
+        }
+        // From 0 to 100 after the check above.
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        Ok((number * 100.0).round() as u8)
     }
 
     fn folder(&self) -> PathBuf {
@@ -518,6 +544,14 @@ impl Validator<'_> {
             enabled: raw.enabled,
             timezone,
             refresh,
+            published: raw.published.and_then(|d| d.date).and_then(|d| {
+                chrono::NaiveDate::from_ymd_opt(
+                    i32::from(d.year),
+                    u32::from(d.month),
+                    u32::from(d.day),
+                )
+            }),
+            min_confidence: self.confidence(raw.min_confidence.as_ref())?,
             place: Place::of_span(self.path, self.text, span),
             root: self.folder(),
         })

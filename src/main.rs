@@ -36,8 +36,14 @@ fn run(cli: Cli) -> Result<Status, CommandError> {
         cli.config.as_deref(),
         std::env::var_os("CONFCAL_CONFIG"),
         dirs::config_dir(),
-    )?;
-    let config = Config::load(&path)?;
+    );
+    let config = match (&cli.command, path) {
+        (_, Ok(path)) => Config::load(&path)?,
+        // `extract` reads a document and needs no configuration.
+        (Command::Extract(_), Err(_)) => Config::parse(std::path::Path::new("config.toml"), "")
+            .map_err(config::ConfigError::from)?,
+        (_, Err(e)) => return Err(e.into()),
+    };
     let now = match &cli.now {
         Some(text) => parse_instant(text, config.default_timezone)?,
         None => Utc::now(),
@@ -52,6 +58,7 @@ fn run(cli: Cli) -> Result<Status, CommandError> {
         Command::Export(args) => commands::export(&ctx, args.output.as_deref(), &mut out, &mut err),
         Command::Refresh(args) => commands::refresh(&ctx, &args, &mut out, &mut err),
         Command::Check => commands::check(&ctx, &mut out, &mut err),
+        Command::Extract(args) => commands::extract(&ctx, &args, &mut out),
         Command::ExampleConfig => Ok(Status::Clean),
     }?;
     out.flush()?;

@@ -3,12 +3,14 @@
 
 mod check;
 mod export;
+mod extract;
 mod pipeline;
 mod refresh;
 mod upcoming;
 
 pub use check::check;
 pub use export::export;
+pub use extract::extract_command as extract;
 pub use refresh::refresh;
 pub use upcoming::upcoming;
 
@@ -47,6 +49,13 @@ pub enum CommandError {
     Store(#[from] crate::store::StoreError),
     #[error(transparent)]
     Refresh(#[from] crate::refresh::RefreshError),
+    #[error("{0}")]
+    Input(String),
+    #[error("cannot read `{}`: {source}", .path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("no folder for confcal's state: set `state_dir` in the configuration")]
     NoStateDir,
     #[error("no remote source named `{name}`{}; remote sources: {known}", .closest.as_ref().map(|c| format!(" (did you mean `{c}`?)")).unwrap_or_default())]

@@ -25,7 +25,10 @@ struct Token {
 enum Kind {
     /// Lowercased.
     Word(String),
-    Number { value: u32, digits: usize },
+    Number {
+        value: u32,
+        digits: usize,
+    },
     Punct(char),
 }
 
@@ -236,8 +239,18 @@ fn month(toks: &[Token], i: usize) -> Option<u32> {
         "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
     ];
     let full = [
-        "january", "february", "march", "april", "may", "june", "july", "august", "september",
-        "october", "november", "december",
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
     ];
     let index = months
         .iter()
@@ -250,7 +263,14 @@ fn month(toks: &[Token], i: usize) -> Option<u32> {
 /// A month word and the index after it (and after a period).
 fn month_at(toks: &[Token], i: usize) -> Option<(u32, usize)> {
     let m = month(toks, i)?;
-    Some((m, if punct(toks, i + 1, '.') { i + 2 } else { i + 1 }))
+    Some((
+        m,
+        if punct(toks, i + 1, '.') {
+            i + 2
+        } else {
+            i + 1
+        },
+    ))
 }
 
 fn weekday_at(toks: &[Token], i: usize) -> Option<(Weekday, usize)> {
@@ -276,7 +296,8 @@ fn weekday_at(toks: &[Token], i: usize) -> Option<(Weekday, usize)> {
 /// or a time (`4.6`, `9:00`).
 fn day_at(toks: &[Token], i: usize) -> Option<u32> {
     let (value, digits) = number(toks, i)?;
-    let decimal = i >= 1 && (punct(toks, i - 1, '.') || punct(toks, i - 1, ':')) && touching(toks, i - 1);
+    let decimal =
+        i >= 1 && (punct(toks, i - 1, '.') || punct(toks, i - 1, ':')) && touching(toks, i - 1);
     let timeish = punct(toks, i + 1, ':') && touching(toks, i);
     ((1..=31).contains(&value) && digits <= 2 && !decimal && !timeish).then_some(value)
 }
@@ -304,7 +325,11 @@ fn dash_at(toks: &[Token], i: usize) -> Option<usize> {
     if j > i {
         return Some(j);
     }
-    matches!(word(toks, i), Some("to" | "through" | "thru" | "until" | "till")).then_some(i + 1)
+    matches!(
+        word(toks, i),
+        Some("to" | "through" | "thru" | "until" | "till")
+    )
+    .then_some(i + 1)
 }
 
 /// A date or date range starting at token `i`.
@@ -361,7 +386,11 @@ fn month_first(toks: &[Token], i: usize) -> Option<Dates> {
     let (m, j) = month_at(toks, i)?;
     let d = day_at(toks, j)?;
     let (year, mut next) = year_at(toks, j + 1).map_or((None, j + 1), |(y, n)| (Some(y), n));
-    let start = Day { year, month: m, day: d };
+    let start = Day {
+        year,
+        month: m,
+        day: d,
+    };
     let Some(after_dash) = dash_at(toks, next) else {
         return Some((start, None, next));
     };
@@ -370,7 +399,11 @@ fn month_first(toks: &[Token], i: usize) -> Option<Dates> {
         && let Some(d2) = day_at(toks, k)
     {
         let (y2, end_next) = year_at(toks, k + 1).map_or((None, k + 1), |(y, n)| (Some(y), n));
-        let end = Day { year: y2, month: m2, day: d2 };
+        let end = Day {
+            year: y2,
+            month: m2,
+            day: d2,
+        };
         return Some((start, Some(end), end_next));
     }
     // `-21[, 2015]`
@@ -378,10 +411,14 @@ fn month_first(toks: &[Token], i: usize) -> Option<Dates> {
         && let Some(d2) = day_at(toks, after_dash)
         && d2 > d
     {
-        let (y2, end_next) = year_at(toks, after_dash + 1)
-            .map_or((None, after_dash + 1), |(y, n)| (Some(y), n));
+        let (y2, end_next) =
+            year_at(toks, after_dash + 1).map_or((None, after_dash + 1), |(y, n)| (Some(y), n));
         next = end_next;
-        let end = Day { year: y2, month: m, day: d2 };
+        let end = Day {
+            year: y2,
+            month: m,
+            day: d2,
+        };
         return Some((start, Some(end), next));
     }
     Some((start, None, next))
@@ -391,17 +428,31 @@ fn month_first(toks: &[Token], i: usize) -> Option<Dates> {
 /// `30 November - 2 December 2016`.
 fn day_first(toks: &[Token], i: usize) -> Option<Dates> {
     let d = day_at(toks, i)?;
-    let of = |k: usize| if word(toks, k) == Some("of") { k + 1 } else { k };
+    let of = |k: usize| {
+        if word(toks, k) == Some("of") {
+            k + 1
+        } else {
+            k
+        }
+    };
     if let Some((m, j)) = month_at(toks, of(i + 1)) {
         let (year, next) = year_at(toks, j).map_or((None, j), |(y, n)| (Some(y), n));
-        let start = Day { year, month: m, day: d };
+        let start = Day {
+            year,
+            month: m,
+            day: d,
+        };
         // `30 November - 2 December 2016`
         if let Some(after_dash) = dash_at(toks, next)
             && let Some(d2) = day_at(toks, after_dash)
             && let Some((m2, k)) = month_at(toks, of(after_dash + 1))
         {
             let (y2, end_next) = year_at(toks, k).map_or((None, k), |(y, n)| (Some(y), n));
-            let end = Day { year: y2, month: m2, day: d2 };
+            let end = Day {
+                year: y2,
+                month: m2,
+                day: d2,
+            };
             return Some((start, Some(end), end_next));
         }
         return Some((start, None, next));
@@ -411,8 +462,16 @@ fn day_first(toks: &[Token], i: usize) -> Option<Dates> {
     let d2 = day_at(toks, after_dash).filter(|d2| *d2 > d)?;
     let (m, j) = month_at(toks, of(after_dash + 1))?;
     let (year, next) = year_at(toks, j).map_or((None, j), |(y, n)| (Some(y), n));
-    let start = Day { year, month: m, day: d };
-    let end = Day { year, month: m, day: d2 };
+    let start = Day {
+        year,
+        month: m,
+        day: d,
+    };
+    let end = Day {
+        year,
+        month: m,
+        day: d2,
+    };
     Some((start, Some(end), next))
 }
 
@@ -634,7 +693,9 @@ fn offset_at(toks: &[Token], i: usize) -> Option<(String, usize)> {
 /// `Europe/Berlin`, `America/New_York`.
 fn iana_at(toks: &[Token], i: usize) -> Option<(StatedZone, usize)> {
     let mut j = i;
-    while toks.get(j).is_some_and(|t| matches!(t.kind, Kind::Word(_) | Kind::Punct('/' | '_')))
+    while toks
+        .get(j)
+        .is_some_and(|t| matches!(t.kind, Kind::Word(_) | Kind::Punct('/' | '_')))
         && (j == i || touching(toks, j - 1))
     {
         j += 1;
@@ -664,7 +725,9 @@ fn relative_at(toks: &[Token], i: usize) -> Option<(Relative, usize)> {
     const UNITS: &[&str] = &[
         "day", "days", "week", "weeks", "month", "months", "year", "years", "weekend",
     ];
-    let unit = |k: usize| word(toks, k).is_some_and(|w| UNITS.contains(&w) || weekday_at(toks, k).is_some());
+    let unit = |k: usize| {
+        word(toks, k).is_some_and(|w| UNITS.contains(&w) || weekday_at(toks, k).is_some())
+    };
     let span = |end: usize, past: bool| {
         let relative = Relative {
             span: toks[i].span.start..toks[end - 1].span.end,
@@ -688,7 +751,17 @@ fn relative_at(toks: &[Token], i: usize) -> Option<(Relative, usize)> {
         number(toks, k).is_some()
             || matches!(
                 word(toks, k),
-                Some("a" | "few" | "couple" | "several" | "two" | "three" | "four" | "five" | "six" | "of")
+                Some(
+                    "a" | "few"
+                        | "couple"
+                        | "several"
+                        | "two"
+                        | "three"
+                        | "four"
+                        | "five"
+                        | "six"
+                        | "of"
+                )
             )
     };
     while counted(j) {

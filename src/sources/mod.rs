@@ -2,7 +2,9 @@
 //! deadlines. One file per source kind; a broken file is reported with its
 //! place and never stops the rest from loading.
 
+pub mod announcement;
 pub mod curated;
+pub mod feed;
 pub mod fetch;
 pub mod ics;
 
@@ -26,7 +28,7 @@ pub enum SourceError {
     #[error(transparent)]
     Invalid(#[from] Placed),
     #[error("`{}` holds no `.{}` files", .0.display(), .1)]
-    Empty(PathBuf, &'static str),
+    Empty(PathBuf, String),
     #[error("`{}`: {reason}", .path.display())]
     Unusable { path: PathBuf, reason: String },
     #[error("sources of kind `{}` are not supported by this version of confcal", .0.name())]
@@ -74,7 +76,7 @@ pub fn load(source: &SourceConfig, zones: Zones) -> Loaded {
     match source.kind {
         SourceKind::Curated => curated::load(source, path, zones.deadline),
         SourceKind::Ics => ics::load(source, path, zones),
-        kind => failed(SourceError::UnsupportedKind(kind)),
+        SourceKind::Announcement | SourceKind::Rss => announcement::load(source, path, zones),
     }
 }
 
@@ -84,6 +86,9 @@ pub fn load(source: &SourceConfig, zones: Zones) -> Loaded {
 pub fn parse_body(source: &SourceConfig, origin: &Path, bytes: &[u8], zones: Zones) -> Loaded {
     match source.kind {
         SourceKind::Ics => ics::parse(source, origin, bytes, zones),
+        SourceKind::Announcement | SourceKind::Rss => {
+            announcement::parse(source, origin, bytes, zones)
+        }
         SourceKind::Curated => match std::str::from_utf8(bytes) {
             Ok(text) => curated::parse(source, origin, text, zones.deadline),
             Err(e) => failed(SourceError::Unusable {
@@ -91,7 +96,6 @@ pub fn parse_body(source: &SourceConfig, origin: &Path, bytes: &[u8], zones: Zon
                 reason: format!("not UTF-8 text: {e}"),
             }),
         },
-        kind => failed(SourceError::UnsupportedKind(kind)),
     }
 }
 
@@ -105,6 +109,14 @@ pub(crate) fn failed(error: SourceError) -> Loaded {
 /// The files a source path names: the file itself, or the files with
 /// `extension` in the folder, sorted by name.
 pub(crate) fn files_in(path: &Path, extension: &'static str) -> Result<Vec<PathBuf>, SourceError> {
+    files_in_any(path, &[extension])
+}
+
+/// Like [`files_in`], for files with any of `extensions`.
+pub(crate) fn files_in_any(
+    path: &Path,
+    extensions: &[&'static str],
+) -> Result<Vec<PathBuf>, SourceError> {
     let read_err = |source| SourceError::Read {
         path: path.to_owned(),
         source,
@@ -119,14 +131,17 @@ pub(crate) fn files_in(path: &Path, extension: &'static str) -> Result<Vec<PathB
         if file.is_file()
             && file
                 .extension()
-                .is_some_and(|e| e.eq_ignore_ascii_case(extension))
+                .is_some_and(|e| extensions.iter().any(|x| e.eq_ignore_ascii_case(x)))
         {
             files.push(file);
         }
     }
     files.sort();
     if files.is_empty() {
-        return Err(SourceError::Empty(path.to_owned(), extension));
+        return Err(SourceError::Empty(
+            path.to_owned(),
+            extensions.join("`, `."),
+        ));
     }
     Ok(files)
 }

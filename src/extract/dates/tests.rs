@@ -22,13 +22,19 @@ fn single_dates_in_common_forms() {
         ("the CFP closes on May 1.", day(None, 5, 1)),
         ("on 1 May 2016 we meet", day(Some(2016), 5, 1)),
         ("by 1st May", day(None, 5, 1)),
-        ("our cut-off registration date of April 12th, 2015.", day(Some(2015), 4, 12)),
+        (
+            "our cut-off registration date of April 12th, 2015.",
+            day(Some(2015), 4, 12),
+        ),
         ("due 2016-05-01, no extensions", day(Some(2016), 5, 1)),
         ("the evening of Aug. 3rd", day(None, 8, 3)),
         ("closes Sept 30", day(None, 9, 30)),
         ("on Saturday 31 January", day(None, 1, 31)),
         ("the 1st of May", day(None, 5, 1)),
-        ("Tuesday, August 18, 2015, in the Virginia Room", day(Some(2015), 8, 18)),
+        (
+            "Tuesday, August 18, 2015, in the Virginia Room",
+            day(Some(2015), 8, 18),
+        ),
     ];
     for (text, expected) in cases {
         assert_eq!(dates(text), [(expected, None)], "{text}");
@@ -39,18 +45,54 @@ fn single_dates_in_common_forms() {
 fn ranges_in_common_forms() {
     let cases = [
         ("August 19-21", day(None, 8, 19), day(None, 8, 21)),
-        ("April 28-29 in Shanghai", day(None, 4, 28), day(None, 4, 29)),
+        (
+            "April 28-29 in Shanghai",
+            day(None, 4, 28),
+            day(None, 4, 29),
+        ),
         ("13-15 September", day(None, 9, 13), day(None, 9, 15)),
-        ("Nov 30 - Dec 2, 2016", day(Some(2016), 11, 30), day(Some(2016), 12, 2)),
+        (
+            "Nov 30 - Dec 2, 2016",
+            day(Some(2016), 11, 30),
+            day(Some(2016), 12, 2),
+        ),
         ("July 27th - August 2nd", day(None, 7, 27), day(None, 8, 2)),
-        ("1 to 3 November 2011", day(Some(2011), 11, 1), day(Some(2011), 11, 3)),
+        (
+            "1 to 3 November 2011",
+            day(Some(2011), 11, 1),
+            day(Some(2011), 11, 3),
+        ),
         ("December 8--9", day(None, 12, 8), day(None, 12, 9)),
-        ("14–16 June 2016", day(Some(2016), 6, 14), day(Some(2016), 6, 16)),
-        ("June 14-19, 2009 in San Diego", day(Some(2009), 6, 14), day(Some(2009), 6, 19)),
-        ("Dec 30 - Jan 2, 2017", day(Some(2016), 12, 30), day(Some(2017), 1, 2)),
-        ("30 November - 2 December 2016", day(Some(2016), 11, 30), day(Some(2016), 12, 2)),
-        ("2016-05-01 to 2016-05-03", day(Some(2016), 5, 1), day(Some(2016), 5, 3)),
-        ("Date: November 7-9, 2012", day(Some(2012), 11, 7), day(Some(2012), 11, 9)),
+        (
+            "14–16 June 2016",
+            day(Some(2016), 6, 14),
+            day(Some(2016), 6, 16),
+        ),
+        (
+            "June 14-19, 2009 in San Diego",
+            day(Some(2009), 6, 14),
+            day(Some(2009), 6, 19),
+        ),
+        (
+            "Dec 30 - Jan 2, 2017",
+            day(Some(2016), 12, 30),
+            day(Some(2017), 1, 2),
+        ),
+        (
+            "30 November - 2 December 2016",
+            day(Some(2016), 11, 30),
+            day(Some(2016), 12, 2),
+        ),
+        (
+            "2016-05-01 to 2016-05-03",
+            day(Some(2016), 5, 1),
+            day(Some(2016), 5, 3),
+        ),
+        (
+            "Date: November 7-9, 2012",
+            day(Some(2012), 11, 7),
+            day(Some(2012), 11, 9),
+        ),
     ];
     for (text, start, end) in cases {
         assert_eq!(dates(text), [(start, Some(end))], "{text}");
@@ -88,7 +130,10 @@ fn times_and_zones_attach_to_their_date() {
 
     let cfp = one("submissions close at 23:59 AoE on May 1");
     assert_eq!(cfp.stated_zone().unwrap().zone, Zone::Aoe);
-    assert_eq!(cfp.times.unwrap().start, NaiveTime::from_hms_opt(23, 59, 0).unwrap());
+    assert_eq!(
+        cfp.times.unwrap().start,
+        NaiveTime::from_hms_opt(23, 59, 0).unwrap()
+    );
 
     let cases = [
         ("May 1, 11:59 PM PDT", "PDT", (23, 59)),
@@ -100,7 +145,11 @@ fn times_and_zones_attach_to_their_date() {
     ];
     for (text, zone, (h, m)) in cases {
         let date = one(text);
-        assert_eq!(date.stated_zone().map(|z| z.text.as_str()), Some(zone), "{text}");
+        assert_eq!(
+            date.stated_zone().map(|z| z.text.as_str()),
+            Some(zone),
+            "{text}"
+        );
         let start = date.times.unwrap().start;
         assert_eq!(start, NaiveTime::from_hms_opt(h, m, 0).unwrap(), "{text}");
     }
@@ -131,9 +180,19 @@ fn left_out_years_come_from_the_anchor() {
     let date = |m, d| NaiveDate::from_ymd_opt(2015, m, d);
     assert_eq!(resolve(day(None, 8, 19), anchor), date(8, 19));
     assert_eq!(resolve(day(None, 5, 1), anchor), date(5, 1));
-    assert_eq!(resolve(day(None, 3, 20), anchor), date(3, 20), "recent past");
+    assert_eq!(
+        resolve(day(None, 3, 20), anchor),
+        date(3, 20),
+        "recent past"
+    );
     let december = NaiveDate::from_ymd_opt(2015, 12, 10);
-    assert_eq!(resolve(day(None, 1, 10), december), NaiveDate::from_ymd_opt(2016, 1, 10));
+    assert_eq!(
+        resolve(day(None, 1, 10), december),
+        NaiveDate::from_ymd_opt(2016, 1, 10)
+    );
     assert_eq!(resolve(day(None, 8, 2), None), None, "no year invented");
-    assert_eq!(resolve(day(Some(2011), 8, 2), anchor), NaiveDate::from_ymd_opt(2011, 8, 2));
+    assert_eq!(
+        resolve(day(Some(2011), 8, 2), anchor),
+        NaiveDate::from_ymd_opt(2011, 8, 2)
+    );
 }

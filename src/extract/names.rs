@@ -1,0 +1,540 @@
+//! Who and where: event names in a sentence ("KVM Forum", "Xen Project
+//! Developer Summit", "KVM Forum + oVirt Workshop"), event nouns that refer
+//! back to one ("the hackathon", "a social event"), the kind each implies,
+//! and the place a sentence gives ("in Barcelona, Spain", "at the Sheraton
+//! Seattle", "hosted by Intel at their Shanghai Zizhu Campus").
+
+use std::ops::Range;
+
+use crate::model::EventKind;
+
+/// An event named or referred to in a sentence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NameMention {
+    pub span: Range<usize>,
+    /// The name as written, without a trailing year; for a generic noun,
+    /// the noun ("hackathon").
+    pub name: String,
+    pub kind: EventKind,
+    /// "the hackathon", "a social event": refers to an event, names none.
+    pub generic: bool,
+}
+
+/// Event words, the kind each implies, and whether it may stand as a
+/// generic noun in lowercase.
+const KEYWORDS: &[(&str, EventKind, bool)] = &[
+    ("conference", EventKind::Conference, true),
+    ("conf", EventKind::Conference, false),
+    ("convention", EventKind::Conference, true),
+    ("symposium", EventKind::Conference, true),
+    ("congress", EventKind::Conference, true),
+    ("expo", EventKind::Conference, false),
+    ("forum", EventKind::Conference, false),
+    ("days", EventKind::Conference, false),
+    ("summit", EventKind::Summit, true),
+    ("hackathon", EventKind::Hackathon, true),
+    ("hack-a-thon", EventKind::Hackathon, true),
+    ("hackfest", EventKind::Hackathon, true),
+    ("sprint", EventKind::Hackathon, false),
+    ("workshop", EventKind::Workshop, true),
+    ("social", EventKind::Social, true),
+    ("party", EventKind::Social, true),
+    ("reception", EventKind::Social, true),
+    ("dinner", EventKind::Social, false),
+    ("training", EventKind::Training, true),
+    ("tutorial", EventKind::Training, false),
+    ("tutorials", EventKind::Training, false),
+    ("bootcamp", EventKind::Training, true),
+    ("meetup", EventKind::Meetup, true),
+    ("meet-up", EventKind::Meetup, true),
+    ("meeting", EventKind::Meetup, false),
+    ("group", EventKind::Meetup, false),
+    ("unconference", EventKind::Conference, true),
+];
+
+/// Suffixes that make a word an event name on their own: `PyCon`,
+/// `DebConf`, `BarCamp`, `Hackfest`.
+const SUFFIXES: &[(&str, EventKind)] = &[
+    ("summit", EventKind::Summit),
+    ("con", EventKind::Conference),
+    ("conf", EventKind::Conference),
+    ("camp", EventKind::Conference),
+    ("fest", EventKind::Conference),
+];
+
+/// Lowercase words that may join the words of a name.
+const JOINERS: &[&str] = &["of", "on", "for", "and", "de", "the", "+", "&", "-", "in"];
+
+/// Words that start a sentence or a name but are not part of one.
+const NOT_NAMES: &[&str] = &[
+    "the",
+    "a",
+    "an",
+    "our",
+    "this",
+    "that",
+    "join",
+    "at",
+    "in",
+    "on",
+    "for",
+    "and",
+    "annual",
+    "joint",
+    "next",
+    "first",
+    "inaugural",
+    "upcoming",
+    "welcome",
+    "register",
+    "attend",
+    "during",
+    "after",
+    "before",
+    "both",
+    "all",
+    "of",
+];
+
+#[derive(Debug, Clone)]
+struct Word<'a> {
+    text: &'a str,
+    span: Range<usize>,
+}
+
+/// Words (letters, digits, inner `-`, `'`, `.`) and the standalone `+`
+/// and `&`, with byte spans; other punctuation ends a name.
+fn words(text: &str) -> Vec<Option<Word<'_>>> {
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, c) in text.char_indices() {
+        // "Intel-logoThe Hackathon": a caption glued to the next sentence.
+        if c == 'T'
+            && text[i..].starts_with("The")
+            && text[..i]
+                .chars()
+                .next_back()
+                .is_some_and(char::is_lowercase)
+        {
+            flush(text, &mut out, &mut start, i);
+            out.push(None);
+        }
+        let inner = c.is_alphanumeric() || (start.is_some() && matches!(c, '-' | '\'' | '’' | '.'));
+        if inner {
+            start.get_or_insert(i);
+            continue;
+        }
+        flush(text, &mut out, &mut start, i);
+        match c {
+            '+' | '&' => out.push(Some(Word {
+                text: &text[i..=i],
+                span: i..i + 1,
+            })),
+            c if c.is_whitespace() => {}
+            _ => out.push(None),
+        }
+    }
+    flush(text, &mut out, &mut start, text.len());
+    out
+}
+
+/// Ends the word begun at `start`, if any, before `end`.
+fn flush<'a>(
+    text: &'a str,
+    out: &mut Vec<Option<Word<'a>>>,
+    start: &mut Option<usize>,
+    end: usize,
+) {
+    if let Some(s) = start.take() {
+        let word = text[s..end].trim_end_matches(['.', '\'', '-', '’']);
+        out.push(Some(Word {
+            text: word,
+            span: s..s + word.len(),
+        }));
+    }
+}
+
+fn capitalized(word: &str) -> bool {
+    word.chars()
+        .next()
+        .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())
+        || word.chars().skip(1).any(char::is_uppercase)
+}
+
+fn keyword(word: &str) -> Option<(EventKind, bool)> {
+    let lower = word.to_lowercase();
+    if let Some((_, kind, generic)) = KEYWORDS.iter().find(|(k, _, _)| *k == lower) {
+        return Some((*kind, *generic));
+    }
+    // `PyCon`, `XenSummit`: the suffix starts with a capital inside the word.
+    SUFFIXES
+        .iter()
+        .find(|(s, _)| {
+            let at = word.len().wrapping_sub(s.len());
+            lower.len() > s.len() + 1
+                && lower.ends_with(s)
+                && word
+                    .get(at..)
+                    .and_then(|w| w.chars().next())
+                    .is_some_and(char::is_uppercase)
+        })
+        .map(|(_, kind)| (*kind, false))
+}
+
+/// The events named or referred to in `sentence`, in order.
+#[must_use]
+pub fn find(sentence: &str) -> Vec<NameMention> {
+    let words = words(sentence);
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < words.len() {
+        let run_end = run(&words, i);
+        if run_end > i {
+            out.extend(named(sentence, &words[i..run_end]));
+            i = run_end;
+        } else {
+            if let Some(generic) = generic_at(&words, i) {
+                out.push(generic);
+            }
+            i += 1;
+        }
+    }
+    out
+}
+
+/// The end of the run of name words starting at `i` (`i` if none).
+fn run(words: &[Option<Word<'_>>], i: usize) -> usize {
+    let is_name = |k: usize| {
+        words
+            .get(k)
+            .and_then(Option::as_ref)
+            .is_some_and(|w| capitalized(w.text))
+    };
+    // `of`, `on`, `for`... join only after an event word ("Conference on
+    // Systems"); `and`, `+`, `&` anywhere.
+    let is_joiner = |k: usize| {
+        let Some(w) = words.get(k).and_then(Option::as_ref) else {
+            return false;
+        };
+        let lower = w.text.to_lowercase();
+        let after_keyword = k >= 1
+            && words[k - 1]
+                .as_ref()
+                .is_some_and(|p| keyword(p.text).is_some() || JOINERS.contains(&p.text));
+        JOINERS.contains(&lower.as_str())
+            && !capitalized(w.text)
+            && (matches!(lower.as_str(), "and" | "+" | "&" | "-") || after_keyword)
+    };
+    if !is_name(i) {
+        return i;
+    }
+    let mut end = i + 1;
+    loop {
+        if is_name(end) {
+            end += 1;
+        } else if is_joiner(end) && (is_name(end + 1) || (is_joiner(end + 1) && is_name(end + 2))) {
+            end += 1;
+        } else {
+            return end;
+        }
+    }
+}
+
+/// The names in one run of capitalized words: split at `and`, each part
+/// ending at its last event word (a year after it is dropped).
+fn named(sentence: &str, run: &[Option<Word<'_>>]) -> Vec<NameMention> {
+    let words: Vec<&Word<'_>> = run.iter().flatten().collect();
+    let mut out = Vec::new();
+    for part in words.split(|w| w.text == "and") {
+        let Some(last) = part.iter().rposition(|w| keyword(w.text).is_some()) else {
+            continue;
+        };
+        let first = part
+            .iter()
+            .position(|w| !NOT_NAMES.contains(&w.text.to_lowercase().as_str()))
+            .unwrap_or(part.len());
+        if first > last {
+            continue;
+        }
+        // A compound ("KVM Forum + oVirt Workshop") is of its first kind.
+        let compound = part[first..=last]
+            .iter()
+            .any(|w| matches!(w.text, "+" | "&"));
+        let kind_word = if compound {
+            part[first..=last].iter().find_map(|w| keyword(w.text))
+        } else {
+            keyword(part[last].text)
+        };
+        let Some((kind, _)) = kind_word else {
+            continue;
+        };
+        // "Conference on Operating Systems": the topic is part of the name.
+        let last = if part
+            .get(last + 1)
+            .is_some_and(|w| matches!(w.text, "on" | "of" | "for"))
+        {
+            part.len() - 1
+        } else {
+            last
+        };
+        let span = part[first].span.start..part[last].span.end;
+        let proper = part[first..last].iter().any(|w| keyword(w.text).is_none())
+            || keyword(part[last].text).is_some_and(|(_, generic)| !generic);
+        out.push(NameMention {
+            name: sentence[span.clone()].to_owned(),
+            span,
+            kind,
+            generic: !proper,
+        });
+    }
+    out
+}
+
+/// "the hackathon", "a social event", "the party".
+fn generic_at(words: &[Option<Word<'_>>], i: usize) -> Option<NameMention> {
+    let word = words.get(i)?.as_ref()?;
+    let (kind, generic) = keyword(word.text)?;
+    if !generic || capitalized(word.text) {
+        return None;
+    }
+    Some(NameMention {
+        span: word.span.clone(),
+        name: word.text.to_lowercase(),
+        kind,
+        generic: true,
+    })
+}
+
+/// Words that start a place after `in` or `at` but are no place.
+const NOT_PLACES: &[&str] = &[
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+    "it",
+    "this",
+    "that",
+    "addition",
+    "order",
+    "fact",
+    "particular",
+    "general",
+    "person",
+    "time",
+    "least",
+    "once",
+    "which",
+    "any",
+];
+
+/// The place `sentence` gives for what it describes.
+#[must_use]
+pub fn location(sentence: &str) -> Option<String> {
+    if let Some(rest) = labelled(sentence, "location:").or_else(|| labelled(sentence, "venue:")) {
+        let place = rest.trim().trim_end_matches(['.', ';']).trim();
+        return (!place.is_empty()).then(|| place.to_owned());
+    }
+    let words = words(sentence);
+    let host = hosted_by(&words);
+    for (i, w) in words.iter().enumerate() {
+        let Some(w) = w else { continue };
+        if !matches!(w.text, "in" | "at" | "At" | "In") {
+            continue;
+        }
+        let mut j = i + 1;
+        let mut possessive = None;
+        if let Some(Some(next)) = words.get(j) {
+            match next.text {
+                "the" => j += 1,
+                "their" | "its" => {
+                    possessive = host.clone();
+                    j += 1;
+                }
+                _ => {}
+            }
+        }
+        if let Some(place) = place_at(sentence, &words, j) {
+            return Some(match possessive {
+                Some(owner) => format!("{owner}'s {place}"),
+                None => place,
+            });
+        }
+    }
+    None
+}
+
+fn labelled<'a>(sentence: &'a str, label: &str) -> Option<&'a str> {
+    let lower = sentence.to_lowercase();
+    let at = lower.find(label)?;
+    sentence.get(at + label.len()..)
+}
+
+/// The host of "hosted by Intel".
+fn hosted_by(words: &[Option<Word<'_>>]) -> Option<String> {
+    let at = words.windows(2).position(|pair| {
+        matches!(pair, [Some(a), Some(b)] if a.text.eq_ignore_ascii_case("hosted") && b.text == "by")
+    })?;
+    let host = words.get(at + 2)?.as_ref()?;
+    capitalized(host.text).then(|| host.text.to_owned())
+}
+
+/// A place starting at word `j`: capitalized words (`San Diego`), then
+/// optionally `, Spain` or `, CA`.
+fn place_at(sentence: &str, words: &[Option<Word<'_>>], j: usize) -> Option<String> {
+    let first = words.get(j)?.as_ref()?;
+    if !capitalized(first.text)
+        || NOT_PLACES.contains(&first.text.to_lowercase().as_str())
+        || first.text.chars().all(|c| c.is_ascii_digit())
+        || keyword(first.text).is_some()
+    {
+        return None;
+    }
+    let mut end = j;
+    while let Some(Some(w)) = words.get(end + 1) {
+        let joins = matches!(w.text, "of" | "de")
+            && words
+                .get(end + 2)
+                .and_then(Option::as_ref)
+                .is_some_and(|n| capitalized(n.text));
+        if keyword(w.text).is_some_and(|_| !venue(w.text)) {
+            // "in the KVM Forum": an event, not a place.
+            return None;
+        }
+        if !(capitalized(w.text) || joins) {
+            break;
+        }
+        end += 1;
+    }
+    let mut span = first.span.start..words[end].as_ref()?.span.end;
+    // `, Spain` / `, CA`: a comma, then one capitalized word.
+    if let Some(comma) = sentence[span.end..].strip_prefix(", ")
+        && let Some(region) = comma.split(|c: char| !c.is_alphabetic()).next()
+        && capitalized(region)
+        && region.len() >= 2
+        && !NOT_PLACES.contains(&region.to_lowercase().as_str())
+        && keyword(region).is_none()
+    {
+        span.end += 2 + region.len();
+    }
+    Some(sentence[span].to_owned())
+}
+
+fn venue(word: &str) -> bool {
+    matches!(word.to_lowercase().as_str(), "convention" | "conference")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(sentence: &str) -> Vec<(String, EventKind, bool)> {
+        find(sentence)
+            .into_iter()
+            .map(|n| (n.name, n.kind, n.generic))
+            .collect()
+    }
+
+    #[test]
+    fn names_and_their_kinds() {
+        let cases = [
+            (
+                "Join the teams behind Xen Project Developer Summit and KVM Forum in Seattle",
+                vec![
+                    ("Xen Project Developer Summit", EventKind::Summit),
+                    ("KVM Forum", EventKind::Conference),
+                ],
+            ),
+            (
+                "Intel hosts Xen Project Hackathon, April 28-29 in Shanghai",
+                vec![("Xen Project Hackathon", EventKind::Hackathon)],
+            ),
+            (
+                "KVM Forum + oVirt Workshop",
+                vec![("KVM Forum + oVirt Workshop", EventKind::Workshop)],
+            ),
+            (
+                "The USENIX Annual Tech Conference 2009 is scheduled for June",
+                vec![("USENIX Annual Tech Conference", EventKind::Conference)],
+            ),
+            (
+                "See you at PyCon US!",
+                vec![("PyCon", EventKind::Conference)],
+            ),
+        ];
+        for (sentence, expected) in cases {
+            let found: Vec<(String, EventKind)> = find(sentence)
+                .into_iter()
+                .filter(|n| !n.generic)
+                .map(|n| (n.name, n.kind))
+                .collect();
+            let expected: Vec<(String, EventKind)> = expected
+                .into_iter()
+                .map(|(n, k)| (n.to_owned(), k))
+                .collect();
+            assert_eq!(found, expected, "{sentence}");
+        }
+    }
+
+    #[test]
+    fn event_nouns_refer_without_naming() {
+        let found = names("The hackathon will be held on Tuesday, and a social event follows.");
+        assert_eq!(
+            found,
+            [
+                ("hackathon".to_owned(), EventKind::Hackathon, true),
+                ("social".to_owned(), EventKind::Social, true),
+            ]
+        );
+    }
+
+    #[test]
+    fn places() {
+        let cases = [
+            ("## Location: Barcelona, Spain", Some("Barcelona, Spain")),
+            (
+                "is scheduled for June 14-19, 2009 in San Diego, CA.",
+                Some("San Diego, CA"),
+            ),
+            (
+                "KVM Forum, August 19-21 at the Sheraton Seattle.",
+                Some("Sheraton Seattle"),
+            ),
+            (
+                "The Hackathon will be hosted by Intel at their Shanghai Zizhu Campus, April 28-29.",
+                Some("Intel's Shanghai Zizhu Campus"),
+            ),
+            ("We meet in August.", None),
+            ("In addition, we will meet.", None),
+        ];
+        for (sentence, expected) in cases {
+            assert_eq!(location(sentence).as_deref(), expected, "{sentence}");
+        }
+    }
+}
