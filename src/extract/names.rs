@@ -477,7 +477,7 @@ mod tests {
             ),
             (
                 "KVM Forum + oVirt Workshop",
-                vec![("KVM Forum + oVirt Workshop", EventKind::Workshop)],
+                vec![("KVM Forum + oVirt Workshop", EventKind::Conference)],
             ),
             (
                 "The USENIX Annual Tech Conference 2009 is scheduled for June",

@@ -88,7 +88,12 @@ pub fn from_html(html: &str) -> Document {
     }
 }
 
-/// The sentences of a block's text: (byte offset in `text`, sentence), split at . ! ? followed by space+capital/digit or end, but NOT after abbreviations such as "Aug.", "Sept.", "Dr.", "e.g.", "St.", "No.", "Inc.", "vs.", initials "J.", or numbers like "4.6".
+/// The sentences of a block's text, each with its byte offset in `text`.
+/// A sentence ends at `.`, `!` or `?` (and any closing quote or bracket)
+/// followed by a space and a capital or a digit, or by the end of the text;
+/// but not at the period of an abbreviation ("Aug.", "Sept.", "Dr.", "e.g.",
+/// "St.", "No. 5", "Inc.", "vs.", "a.m."), an initial ("J.") or inside a
+/// number ("4.6").
 ///
 /// A dash (" – ") does not end a sentence: in announcements it joins a
 /// date to what happens on it more often than it separates thoughts.
@@ -277,6 +282,10 @@ impl Collector {
     }
 }
 
+/// The top-level fields of front matter whose values are strings or dates,
+/// as (key, value) in the order written.
+type Fields = Vec<(String, String)>;
+
 /// What front matter says about a document.
 #[derive(Debug, Default, PartialEq, Eq)]
 struct FrontMatter {
@@ -291,7 +300,7 @@ impl FrontMatter {
     /// Reads the title and date from the top-level string fields of the
     /// front matter. A key whose value is no date (`published: true`) is
     /// passed over for the next.
-    fn from_fields(fields: &[(String, String)]) -> FrontMatter {
+    fn from_fields(fields: &Fields) -> FrontMatter {
         let value =
             |key: &'static str| fields.iter().filter(move |(k, _)| k == key).map(|(_, v)| v);
         FrontMatter {
@@ -318,8 +327,7 @@ fn front_matter(text: &str) -> (FrontMatter, usize) {
     let Some((_, opening)) = lines.next() else {
         return (FrontMatter::default(), 0);
     };
-    let (fence, read): (&str, fn(&str) -> Option<Vec<(String, String)>>) = match opening.trim_end()
-    {
+    let (fence, read): (&str, fn(&str) -> Option<Fields>) = match opening.trim_end() {
         "---" => ("---", yaml_fields),
         "+++" => ("+++", toml_fields),
         _ => return (FrontMatter::default(), 0),
@@ -341,7 +349,7 @@ fn front_matter(text: &str) -> (FrontMatter, usize) {
 /// The top-level scalar fields of a YAML mapping, or None if the text is not
 /// YAML or not a mapping. Reads parser events rather than building a tree,
 /// so that aliases are never expanded.
-fn yaml_fields(source: &str) -> Option<Vec<(String, String)>> {
+fn yaml_fields(source: &str) -> Option<Fields> {
     let mut parser = YamlParser::new_from_str(source);
     let mut fields = Vec::new();
     let mut depth = 0usize;
@@ -350,37 +358,33 @@ fn yaml_fields(source: &str) -> Option<Vec<(String, String)>> {
         let (event, _) = parser.next_token().ok()?;
         match event {
             YamlEvent::StreamEnd => return Some(fields),
-            YamlEvent::SequenceStart(..) if depth == 0 => return None,
-            YamlEvent::Scalar(..) | YamlEvent::Alias(_) if depth == 0 => return None,
+            YamlEvent::SequenceStart(..) | YamlEvent::Scalar(..) | YamlEvent::Alias(_)
+                if depth == 0 =>
+            {
+                return None;
+            }
             YamlEvent::MappingStart(..) | YamlEvent::SequenceStart(..) => depth += 1,
             YamlEvent::MappingEnd | YamlEvent::SequenceEnd => {
                 depth = depth.saturating_sub(1);
                 if depth == 1 {
-                    key = next_key(key);
+                    key = key.is_none().then(String::new);
                 }
             }
             YamlEvent::Scalar(value, ..) if depth == 1 => match key.take() {
                 Some(k) => fields.push((k, value)),
                 None => key = Some(value),
             },
-            YamlEvent::Alias(_) if depth == 1 => key = next_key(key),
+            // A value that is no string uses its key up; a key that is no
+            // string leaves a placeholder, whose value is then dropped.
+            YamlEvent::Alias(_) if depth == 1 => key = key.is_none().then(String::new),
             _ => {}
         }
     }
 }
 
-/// After a value that is not a string: the key is used up. After a key that
-/// is not a string: its value is to be skipped, so a placeholder stands in.
-fn next_key(key: Option<String>) -> Option<String> {
-    match key {
-        Some(_) => None,
-        None => Some(String::new()),
-    }
-}
-
 /// The top-level string and date fields of a TOML table, or None if the
 /// text is not TOML.
-fn toml_fields(source: &str) -> Option<Vec<(String, String)>> {
+fn toml_fields(source: &str) -> Option<Fields> {
     let table: toml::Table = toml::from_str(source).ok()?;
     let fields = table
         .into_iter()

@@ -37,7 +37,10 @@ impl From<ParseFeedError> for FeedError {
     }
 }
 
-/// Each entry of a feed as a Document: published = entry.published or else entry.updated (as a date), title, link = first link href, blocks from the entry's content body (HTML via from_html) or else its summary (HTML or text). The feed's bad bytes give an error, never a panic.
+/// Each entry of a feed as a [`Document`], in the feed's order: its title,
+/// its link, the date it was published (else last updated), and the blocks
+/// of its content (else of its summary), read as HTML or as plain text by
+/// their declared type. Bytes that are no feed give an error, never a panic.
 ///
 /// The date is the UTC date of the entry's time, since `feed-rs` keeps no
 /// offset. The link is the first `alternate` one where an Atom entry names
