@@ -155,10 +155,20 @@ impl Builder {
             }
         }
         self.labelled_place(text);
-        if let Some(&last) = ids.iter().rev().find(|id| !self.entities[**id].generic) {
+        let subjects: Vec<usize> = names
+            .iter()
+            .zip(&ids)
+            .filter(|(n, _)| !is_reference(text, n))
+            .map(|(_, id)| *id)
+            .collect();
+        if let Some(&last) = subjects
+            .iter()
+            .rev()
+            .find(|id| !self.entities[**id].generic)
+        {
             self.current_named = Some(last);
         }
-        if let Some(&last) = ids.last() {
+        if let Some(&last) = subjects.last() {
             self.current = Some(last);
         }
     }
@@ -232,17 +242,8 @@ impl Builder {
         at: usize,
         named_only: bool,
     ) -> Option<usize> {
-        let lower = text.to_lowercase();
         let candidates = names.iter().zip(ids).filter(|(n, id)| {
-            let before = &lower[..n.span.start];
-            let reference = REFERENCE.iter().any(|r| {
-                before
-                    .trim_end()
-                    .trim_end_matches("the")
-                    .trim_end()
-                    .ends_with(r)
-            });
-            !reference && !(named_only && self.entities[**id].generic)
+            !is_reference(text, n) && !(named_only && self.entities[**id].generic)
         });
         let (before, after): (Vec<_>, Vec<_>) = candidates.partition(|(n, _)| n.span.start < at);
         before
@@ -331,6 +332,15 @@ impl Builder {
             .filter_map(|e| finish_one(e, published))
             .collect()
     }
+}
+
+/// Whether a name is only a reference point in its sentence ("right
+/// after the Xen Project Developer Summit").
+fn is_reference(text: &str, name: &NameMention) -> bool {
+    let before = text[..name.span.start].to_lowercase();
+    let before = before.trim_end();
+    let before = before.strip_suffix("the").unwrap_or(before).trim_end();
+    REFERENCE.iter().any(|r| before.ends_with(r))
 }
 
 fn finish_one(entity: Entity, published: Option<NaiveDate>) -> Option<ExtractedEvent> {

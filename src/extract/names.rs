@@ -245,7 +245,22 @@ fn run(words: &[Option<Word<'_>>], i: usize) -> usize {
 fn named(sentence: &str, run: &[Option<Word<'_>>]) -> Vec<NameMention> {
     let words: Vec<&Word<'_>> = run.iter().flatten().collect();
     let mut out = Vec::new();
-    for part in words.split(|w| w.text == "and") {
+    // "the KVM Forum and Xen Summit Hackathon": one event of the two.
+    let joint = words
+        .last()
+        .and_then(|w| keyword(w.text))
+        .is_some_and(|(kind, _)| {
+            matches!(
+                kind,
+                EventKind::Hackathon | EventKind::Social | EventKind::Training
+            )
+        });
+    let parts: Vec<&[&Word<'_>]> = if joint {
+        vec![&words[..]]
+    } else {
+        words.split(|w| w.text == "and").collect()
+    };
+    for part in parts {
         let Some(last) = part.iter().rposition(|w| keyword(w.text).is_some()) else {
             continue;
         };

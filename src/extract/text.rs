@@ -28,7 +28,7 @@ use crate::place::LineIndex;
 pub struct Document {
     /// From front matter (`date`, `published`, `pubDate`…), a feed item, or None.
     pub published: Option<NaiveDate>,
-    /// Front matter `title`, HTML <title>/first <h1>, or a feed item's title.
+    /// Front matter `title`, HTML `<title>` or first `<h1>`, or a feed item's title.
     pub title: Option<String>,
     /// A feed item's link, or None.
     pub link: Option<String>,

@@ -150,7 +150,7 @@ fn add(
         evidence: Some(evidence.to_owned()),
         confidence: Some(percent(confidence)),
     };
-    let (start_when, end_when) = event_times(found, start, zones);
+    let (start_when, end_when) = event_times(found, start);
     out.catalog.events.push(Event {
         uid: uid.clone(),
         title: title.clone(),
@@ -220,14 +220,19 @@ fn describe(confidence: f32, evidence: &str) -> String {
 }
 
 /// An event's start and end: all-day dates, or times on its one day.
-fn event_times(found: &ExtractedEvent, start: NaiveDate, zones: Zones) -> (When, When) {
+fn event_times(found: &ExtractedEvent, start: NaiveDate) -> (When, When) {
     let end = found.end.unwrap_or(start);
     match &found.times {
         Some((from, until, zone)) => {
             let until = until.unwrap_or(*from);
             let at = |t: NaiveTime| NaiveDateTime::new(start, t);
-            let zone = zone.as_ref().map_or(zones.default, |z| z.zone);
-            (When::Zoned(at(*from), zone), When::Zoned(at(until), zone))
+            match zone {
+                Some(z) => (
+                    When::Zoned(at(*from), z.zone),
+                    When::Zoned(at(until), z.zone),
+                ),
+                None => (When::Floating(at(*from)), When::Floating(at(until))),
+            }
         }
         None => (When::Date(start), When::Date(end)),
     }
