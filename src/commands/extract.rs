@@ -66,11 +66,11 @@ fn read(ctx: &Context, input: &str) -> Result<(Vec<u8>, Option<NaiveDate>), Comm
     let url = fetch::normalize(input).map_err(CommandError::Input)?;
     let fetcher =
         Fetcher::new(&ctx.config.fetch).map_err(|e| CommandError::Input(e.to_string()))?;
-    let fetched = runtime()?.block_on(async {
+    let answer = runtime()?.block_on(async {
         let turn = fetcher.turn(&url).await?;
         fetcher.fetch(&turn, &url, &Validators::default()).await
     });
-    match fetched {
+    match answer {
         Ok(Fetched::Body { bytes, validators }) => {
             let modified = validators
                 .last_modified

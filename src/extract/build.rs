@@ -135,13 +135,13 @@ impl Builder {
         let anchor = self.anchor(index);
         for (k, mention) in found.dates.iter().enumerate() {
             let previous_end = k.checked_sub(1).map_or(0, |p| found.dates[p].span.end);
-            let next_start = found.dates.get(k + 1).map_or(text.len(), |n| n.span.start);
-            let named = !names.is_empty() || sentence.heading;
+            let next_start = found.dates.get(k + 1).map_or(text.len(), |m| m.span.start);
+            let has_name = !names.is_empty() || sentence.heading;
             let role = classify(
                 text,
                 &mention.span,
                 (previous_end, next_start),
-                named,
+                has_name,
                 mention.end.is_some(),
             );
             let dated = Dated {
@@ -243,7 +243,7 @@ impl Builder {
         named_only: bool,
     ) -> Option<usize> {
         let candidates = names.iter().zip(ids).filter(|(n, id)| {
-            !is_reference(text, n) && !(named_only && self.entities[**id].generic)
+            !(is_reference(text, n) || named_only && self.entities[**id].generic)
         });
         let (before, after): (Vec<_>, Vec<_>) = candidates.partition(|(n, _)| n.span.start < at);
         before
@@ -280,7 +280,7 @@ impl Builder {
         };
         if better {
             entity.dates = Some(dated);
-            entity.evidence = text.to_owned();
+            text.clone_into(&mut entity.evidence);
             entity.line = sentence.line;
         }
         if let Some(place) = names::location(text) {
@@ -368,7 +368,7 @@ fn finish_one(entity: Entity, published: Option<NaiveDate>) -> Option<ExtractedE
             deadline(*kind, dated, start, evidence, *line, *named)
         })
         .collect();
-    deadlines.sort_by(|a, b| (a.date, a.time).cmp(&(b.date, b.time)));
+    deadlines.sort_by_key(|d| (d.date, d.time));
     deadlines.dedup_by(|a, b| a.kind == b.kind && a.date == b.date);
     let times = entity.dates.as_ref().and_then(|d| {
         let t = d.mention.times.as_ref()?;

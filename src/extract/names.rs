@@ -230,9 +230,9 @@ fn run(words: &[Option<Word<'_>>], i: usize) -> usize {
     }
     let mut end = i + 1;
     loop {
-        if is_name(end) {
-            end += 1;
-        } else if is_joiner(end) && (is_name(end + 1) || (is_joiner(end + 1) && is_name(end + 2))) {
+        let joined =
+            is_joiner(end) && (is_name(end + 1) || (is_joiner(end + 1) && is_name(end + 2)));
+        if is_name(end) || joined {
             end += 1;
         } else {
             return end;
@@ -389,7 +389,7 @@ pub fn location(sentence: &str) -> Option<String> {
             match next.text {
                 "the" => j += 1,
                 "their" | "its" => {
-                    possessive = host.clone();
+                    possessive.clone_from(&host);
                     j += 1;
                 }
                 _ => {}

@@ -49,13 +49,14 @@ pub fn sniff(name: &str, bytes: &[u8]) -> Format {
     {
         return Format::Html;
     }
-    let lower = name.to_lowercase();
-    if lower.ends_with(".html") || lower.ends_with(".htm") {
-        Format::Html
-    } else if [".xml", ".rss", ".atom"].iter().any(|e| lower.ends_with(e)) {
-        Format::Feed
-    } else {
-        Format::Text
+    let extension = Path::new(name)
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    match extension.as_str() {
+        "html" | "htm" => Format::Html,
+        "xml" | "rss" | "atom" => Format::Feed,
+        _ => Format::Text,
     }
 }
 
