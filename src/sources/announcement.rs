@@ -161,7 +161,7 @@ fn add(
         location: found.location.clone(),
         url: url.map(str::to_owned),
         description: Some(describe(found.confidence, &found.evidence)),
-        tags: source.tags.clone(),
+        tags: tags(source, found.confidence),
         parent: None,
         priority: source.priority,
         provenance: vec![provenance(found.line, &found.evidence, found.confidence)],
@@ -190,7 +190,7 @@ fn add(
             zone,
             label: (deadline.confidence < LOW_CONFIDENCE).then(|| "low confidence".to_owned()),
             url: url.map(str::to_owned),
-            tags: source.tags.clone(),
+            tags: tags(source, deadline.confidence),
             priority: source.priority,
             provenance: vec![provenance(
                 deadline.line,
@@ -199,6 +199,15 @@ fn add(
             )],
         });
     }
+}
+
+/// The source's tags, and `low-confidence` for an uncertain fact.
+fn tags(source: &SourceConfig, confidence: f32) -> Vec<String> {
+    let mut tags = source.tags.clone();
+    if confidence < LOW_CONFIDENCE {
+        tags.push("low-confidence".to_owned());
+    }
+    tags
 }
 
 fn percent(confidence: f32) -> u8 {
