@@ -16,7 +16,6 @@ use toml::Spanned;
 
 use crate::place::{Place, Placed};
 use crate::schedule::Refresh;
-use crate::sources::fetch;
 use crate::time::{Lead, Zone, system_zone};
 
 /// The example configuration, shipped inside the binary.
@@ -517,7 +516,7 @@ impl Validator<'_> {
         let location = match (raw.path, raw.url) {
             (Some(path), None) => SourceLocation::Path(self.folder().join(path.get_ref())),
             (None, Some(url)) => SourceLocation::Url(
-                fetch::normalize(url.get_ref()).map_err(|e| self.error(&url.span(), e))?,
+                normalize(url.get_ref()).map_err(|e| self.error(&url.span(), e))?,
             ),
             (Some(_), Some(url)) => {
                 return Err(self.error(
@@ -555,6 +554,25 @@ impl Validator<'_> {
             place: Place::of_span(self.path, self.text, span),
             root: self.folder(),
         })
+    }
+}
+
+/// The URL to download for a configured address: `webcal://` and
+/// `webcals://` are https; only http and https are fetched.
+pub fn normalize(address: &str) -> Result<reqwest::Url, String> {
+    let mut url =
+        reqwest::Url::parse(address.trim()).map_err(|e| format!("invalid URL `{address}`: {e}"))?;
+    if matches!(url.scheme(), "webcal" | "webcals") {
+        let rest = &url.as_str()[url.scheme().len()..];
+        url = reqwest::Url::parse(&format!("https{rest}"))
+            .map_err(|e| format!("invalid URL `{address}`: {e}"))?;
+    }
+    match url.scheme() {
+        "http" | "https" if url.host_str().is_some() => Ok(url),
+        "http" | "https" => Err(format!("invalid URL `{address}`: it names no host")),
+        other => Err(format!(
+            "URL `{address}` uses `{other}`: only http, https and webcal are supported"
+        )),
     }
 }
 
@@ -657,6 +675,22 @@ mod tests {
             let err = parse(&text).unwrap_err();
             assert!(err.starts_with(expected), "{text}:\n{err}");
         }
+    }
+
+    #[test]
+    fn webcal_is_https() {
+        let url = normalize("webcal://example.org/cal.ics?x=1").unwrap();
+        assert_eq!(url.as_str(), "https://example.org/cal.ics?x=1");
+        assert!(
+            normalize("ftp://example.org/a.ics")
+                .unwrap_err()
+                .contains("only http")
+        );
+        assert!(
+            normalize("not a url")
+                .unwrap_err()
+                .starts_with("invalid URL")
+        );
     }
 
     #[test]

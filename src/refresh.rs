@@ -143,7 +143,10 @@ pub async fn refresh(
 ) -> Result<Vec<Report>, RefreshError> {
     let fetcher = Arc::new(Fetcher::new(&config.fetch)?);
     let records = store.records()?;
-    let zones = crate::load::zones(config);
+    let zones = Zones {
+        default: config.default_timezone,
+        deadline: config.deadline_timezone,
+    };
     let mut tasks = JoinSet::new();
     for (index, remote) in targets.iter().enumerate() {
         let stored = record_of(&records, *remote).cloned();

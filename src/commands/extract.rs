@@ -12,10 +12,11 @@ use serde::Serialize;
 use super::pipeline::runtime;
 use super::{CommandError, Context, Status};
 use crate::cli::{ExtractArgs, ExtractFormat};
+use crate::config::normalize;
 use crate::extract::dates::StatedZone;
 use crate::extract::{ExtractedDeadline, ExtractedEvent, Extraction, LOW_CONFIDENCE, extract};
 use crate::sources::announcement::{self, Format};
-use crate::sources::fetch::{self, Fetched, Fetcher, Validators};
+use crate::sources::fetch::{Fetched, Fetcher, Validators};
 use crate::time::Zone;
 
 /// Extracts from the file or URL in `args` and prints what was found.
@@ -63,7 +64,7 @@ fn read(ctx: &Context, input: &str) -> Result<(Vec<u8>, Option<NaiveDate>), Comm
         })?;
         return Ok((bytes, None));
     }
-    let url = fetch::normalize(input).map_err(CommandError::Input)?;
+    let url = normalize(input).map_err(CommandError::Input)?;
     let fetcher =
         Fetcher::new(&ctx.config.fetch).map_err(|e| CommandError::Input(e.to_string()))?;
     let answer = runtime()?.block_on(async {

@@ -75,10 +75,12 @@ fn document(entry: &Entry) -> Document {
 
 /// A feed text, HTML or plain by its declared type.
 fn read_text(text: &Text) -> Document {
-    read(
-        &text.content,
-        text.content_type.subty().as_str().contains("html"),
-    )
+    read(&text.content, is_html(text))
+}
+
+/// Whether a feed text is declared HTML (or XHTML).
+fn is_html(text: &Text) -> bool {
+    text.content_type.subty().as_str().contains("html")
 }
 
 /// Reads HTML as HTML, and anything else, or HTML without a single tag
@@ -101,14 +103,24 @@ fn has_tags(text: &str) -> bool {
     })
 }
 
-/// An entry's title as plain text, or None if it is empty.
+/// An entry's title as plain text, or None if it is empty. A plain title is
+/// not read as Markdown: "1. Intro" keeps its number.
 fn title(title: &Text) -> Option<String> {
-    let words: Vec<String> = read_text(title)
-        .blocks
-        .into_iter()
-        .map(|block| block.text)
-        .collect();
-    Some(words.join(" ")).filter(|title| !title.is_empty())
+    let text = if is_html(title) {
+        let blocks = text::from_html(&title.content).blocks;
+        blocks
+            .into_iter()
+            .map(|block| block.text)
+            .collect::<Vec<_>>()
+            .join(" ")
+    } else {
+        title
+            .content
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    Some(text).filter(|text| !text.is_empty())
 }
 
 /// The link to an entry's page: the first `alternate` one, else the first.
@@ -190,7 +202,7 @@ mod tests {
     <content type="html">&lt;p&gt;Early bird ends May 31.&lt;/p&gt;</content>
   </entry>
   <entry>
-    <title>Venue announced</title>
+    <title>2. Venue   announced</title>
     <id>urn:example:2</id>
     <link href="https://blog.example.org/2"/>
     <updated>2024-04-01T08:00:00Z</updated>
@@ -209,6 +221,7 @@ Doors open at 9.</summary>
         assert_eq!(documents[0].published, date(2024, 5, 1));
         assert_eq!(texts(&documents[0]), ["Early bird ends May 31."]);
 
+        assert_eq!(documents[1].title.as_deref(), Some("2. Venue announced"));
         assert_eq!(documents[1].published, date(2024, 4, 1));
         assert_eq!(
             documents[1].link.as_deref(),

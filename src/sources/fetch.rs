@@ -306,44 +306,9 @@ fn cause(e: &reqwest::Error) -> String {
     innermost.to_string()
 }
 
-/// The URL to download for a configured address: `webcal://` and
-/// `webcals://` are https; only http and https are fetched.
-pub fn normalize(address: &str) -> Result<Url, String> {
-    let mut url =
-        Url::parse(address.trim()).map_err(|e| format!("invalid URL `{address}`: {e}"))?;
-    if matches!(url.scheme(), "webcal" | "webcals") {
-        let rest = &url.as_str()[url.scheme().len()..];
-        url = Url::parse(&format!("https{rest}"))
-            .map_err(|e| format!("invalid URL `{address}`: {e}"))?;
-    }
-    match url.scheme() {
-        "http" | "https" if url.host_str().is_some() => Ok(url),
-        "http" | "https" => Err(format!("invalid URL `{address}`: it names no host")),
-        other => Err(format!(
-            "URL `{address}` uses `{other}`: only http, https and webcal are supported"
-        )),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn webcal_is_https() {
-        let url = normalize("webcal://example.org/cal.ics?x=1").unwrap();
-        assert_eq!(url.as_str(), "https://example.org/cal.ics?x=1");
-        assert!(
-            normalize("ftp://example.org/a.ics")
-                .unwrap_err()
-                .contains("only http")
-        );
-        assert!(
-            normalize("not a url")
-                .unwrap_err()
-                .starts_with("invalid URL")
-        );
-    }
 
     #[test]
     fn retry_after_takes_seconds_or_a_date() {
