@@ -234,7 +234,22 @@ fn touching(toks: &[Token], i: usize) -> bool {
 }
 
 fn month(toks: &[Token], i: usize) -> Option<u32> {
-    let w = word(toks, i)?;
+    month_number(word(toks, i)?)
+}
+
+/// Whether a word (any case) names a month or a day of the week.
+#[must_use]
+pub fn calendar_word(word: &str) -> bool {
+    let lower = word.to_lowercase();
+    let toks = [Token {
+        span: 0..lower.len(),
+        kind: Kind::Word(lower),
+    }];
+    month(&toks, 0).is_some() || weekday_at(&toks, 0).is_some()
+}
+
+/// The number of a month by its name or abbreviation, in lowercase.
+fn month_number(w: &str) -> Option<u32> {
     let months = [
         "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
     ];

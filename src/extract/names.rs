@@ -6,6 +6,7 @@
 
 use std::ops::Range;
 
+use super::dates;
 use crate::model::EventKind;
 
 /// An event named or referred to in a sentence.
@@ -320,39 +321,9 @@ fn generic_at(words: &[Option<Word<'_>>], i: usize) -> Option<NameMention> {
     })
 }
 
-/// Words that start a place after `in` or `at` but are no place.
+/// Words that start a place after `in` or `at` but are no place (besides
+/// months and weekdays).
 const NOT_PLACES: &[&str] = &[
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-    "monday",
-    "tuesday",
-    "wednesday",
-    "thursday",
-    "friday",
-    "saturday",
-    "sunday",
-    "jan",
-    "feb",
-    "mar",
-    "apr",
-    "jun",
-    "jul",
-    "aug",
-    "sep",
-    "sept",
-    "oct",
-    "nov",
-    "dec",
     "it",
     "this",
     "that",
@@ -426,6 +397,7 @@ fn place_at(sentence: &str, words: &[Option<Word<'_>>], j: usize) -> Option<Stri
     let first = words.get(j)?.as_ref()?;
     if !capitalized(first.text)
         || NOT_PLACES.contains(&first.text.to_lowercase().as_str())
+        || dates::calendar_word(first.text)
         || first.text.chars().all(|c| c.is_ascii_digit())
         || keyword(first.text).is_some()
     {
@@ -454,6 +426,7 @@ fn place_at(sentence: &str, words: &[Option<Word<'_>>], j: usize) -> Option<Stri
         && capitalized(region)
         && region.len() >= 2
         && !NOT_PLACES.contains(&region.to_lowercase().as_str())
+        && !dates::calendar_word(region)
         && keyword(region).is_none()
     {
         span.end += 2 + region.len();
