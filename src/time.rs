@@ -341,6 +341,12 @@ impl fmt::Display for Lead {
     }
 }
 
+/// An instant as messages show it: `2030-01-02 00:00 UTC`.
+#[must_use]
+pub fn stamp(t: DateTime<Utc>) -> String {
+    t.format("%Y-%m-%d %H:%M UTC").to_string()
+}
+
 /// "in 3d 4h", "in 45m", "2d ago": a countdown from `now` to `then`.
 #[must_use]
 pub fn countdown(now: DateTime<Utc>, then: DateTime<Utc>) -> String {

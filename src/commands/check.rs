@@ -65,7 +65,7 @@ fn freshness(source: &SourceConfig, copies: &Records, now: DateTime<Utc>) -> Str
     let ago = |t: DateTime<Utc>| {
         format!(
             "{} ({})",
-            t.format("%Y-%m-%d %H:%M UTC"),
+            crate::time::stamp(t),
             crate::time::countdown(now, t)
         )
     };

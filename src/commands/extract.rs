@@ -236,18 +236,13 @@ fn curated(input: &str, extractions: &[Extraction]) -> String {
                 quote_comment(&deadline.evidence),
                 deadline.kind.name()
             );
-            match (deadline.time, &deadline.zone) {
-                (Some(time), _) => {
-                    let _ = writeln!(
-                        text,
-                        "due = {}",
-                        NaiveDateTime::new(deadline.date, time).format("%Y-%m-%dT%H:%M:%S")
-                    );
-                }
-                (None, _) => {
-                    let _ = writeln!(text, "due = {}", deadline.date);
-                }
-            }
+            let due = match deadline.time {
+                Some(time) => NaiveDateTime::new(deadline.date, time)
+                    .format("%Y-%m-%dT%H:%M:%S")
+                    .to_string(),
+                None => deadline.date.to_string(),
+            };
+            let _ = writeln!(text, "due = {due}");
             if let Some(zone) = &deadline.zone {
                 let _ = writeln!(text, "timezone = {}", quoted(&zone.zone.to_string()));
             }

@@ -110,10 +110,7 @@ pub(super) fn describe(report: &Report) -> String {
         refresh::Status::Fresh => "fresh".to_owned(),
         refresh::Status::NotModified => "not modified".to_owned(),
         refresh::Status::Stale { since, error } => {
-            format!(
-                "stale since {}: {error}",
-                since.format("%Y-%m-%d %H:%M UTC")
-            )
+            format!("stale since {}: {error}", crate::time::stamp(*since))
         }
         refresh::Status::Failed { error } => format!("failed: {error}"),
     }

@@ -14,6 +14,7 @@ use super::{CommandError, Context, Status};
 use crate::cli::RefreshArgs;
 use crate::refresh::{self, Remote, Report, due_at, remotes};
 use crate::store::{Records, SourceRecord};
+use crate::time::stamp;
 
 /// Refreshes the chosen sources; [`Status::Problems`] when one failed.
 pub fn refresh(
@@ -173,7 +174,6 @@ fn idle(
     remote: Remote<'_>,
     record: Option<&SourceRecord>,
 ) -> String {
-    let stamp = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d %H:%M UTC").to_string();
     let state = match record {
         None => "never fetched".to_owned(),
         Some(r) => match (&r.last_error, r.failing_since, r.body_fetched) {

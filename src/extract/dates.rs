@@ -178,7 +178,7 @@ pub fn find(text: &str) -> Found {
             found.dates.push(date);
             i = next;
         } else if let Some((t, next)) = times_at(&toks, i) {
-            times.push((i, t));
+            times.push(t);
             i = next;
         } else if let Some((relative, next)) = relative_at(&toks, i) {
             found.relatives.push(relative);
@@ -192,8 +192,8 @@ pub fn find(text: &str) -> Found {
 }
 
 /// Gives each time to the nearest date of the text (before it on a tie).
-fn attach_times(dates: &mut [DateMention], times: Vec<(usize, Times)>) {
-    for (_, t) in times {
+fn attach_times(dates: &mut [DateMention], times: Vec<Times>) {
+    for t in times {
         let nearest = dates
             .iter_mut()
             .filter(|d| d.times.is_none())

@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use crate::config::{SourceConfig, SourceKind, SourceLocation};
 use crate::model::Catalog;
 use crate::place::Placed;
-use crate::time::Zone;
+use crate::time::{Zone, stamp};
 
 /// A problem with one source's data.
 #[derive(Debug, thiserror::Error)]
@@ -33,7 +33,7 @@ pub enum SourceError {
     Unusable { path: PathBuf, reason: String },
     #[error("sources of kind `{}` are not supported by this version of confcal", .0.name())]
     UnsupportedKind(SourceKind),
-    #[error("stale since {}: {error}; using the copy fetched {}", utc(.since), utc(.fetched))]
+    #[error("stale since {}: {error}; using the copy fetched {}", stamp(*.since), stamp(*.fetched))]
     Stale {
         since: DateTime<Utc>,
         fetched: DateTime<Utc>,
@@ -43,10 +43,6 @@ pub enum SourceError {
     NoCopy(String),
     #[error("not fetched yet: run `confcal refresh`")]
     NotFetched,
-}
-
-fn utc(t: &DateTime<Utc>) -> String {
-    t.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
 /// What one source yielded: whatever could be read, and every problem met.
