@@ -5,7 +5,7 @@
 
 use chrono::{Datelike, NaiveDate};
 
-use super::dates::{self, DateMention, Day, resolve};
+use super::dates::{self, DateMention, Day, Found, resolve};
 use super::names::{self, NameMention};
 use super::roles::{Role, classify};
 use super::text::Document;
@@ -60,7 +60,8 @@ struct Entity {
 /// The events of `doc`, with years read against `published`.
 pub(super) fn events(doc: &Document, published: Option<NaiveDate>) -> Vec<ExtractedEvent> {
     let sentences = sentences(doc);
-    let years = stated_years(&sentences);
+    let found: Vec<Found> = sentences.iter().map(|s| dates::find(s.text)).collect();
+    let years = stated_years(&found);
     let mut builder = Builder {
         published,
         years,
@@ -69,21 +70,20 @@ pub(super) fn events(doc: &Document, published: Option<NaiveDate>) -> Vec<Extrac
         current_named: None,
         orphans: Vec::new(),
     };
-    for (index, sentence) in sentences.iter().enumerate() {
-        builder.sentence(index, sentence);
+    for (index, (sentence, found)) in sentences.iter().zip(&found).enumerate() {
+        builder.sentence(index, sentence, found);
     }
     builder.finish()
 }
 
 /// The years of dates that state one, by sentence.
-fn stated_years(sentences: &[Sentence<'_>]) -> Vec<(usize, i32)> {
-    sentences
+fn stated_years(found: &[Found]) -> Vec<(usize, i32)> {
+    found
         .iter()
         .enumerate()
-        .flat_map(|(i, s)| {
-            dates::find(s.text)
-                .dates
-                .into_iter()
+        .flat_map(|(i, f)| {
+            f.dates
+                .iter()
                 .filter_map(move |d| d.start.year.map(|y| (i, y)))
         })
         .collect()
@@ -123,14 +123,13 @@ const REFERENCE: &[&str] = &[
 ];
 
 impl Builder {
-    fn sentence(&mut self, index: usize, sentence: &Sentence<'_>) {
+    fn sentence(&mut self, index: usize, sentence: &Sentence<'_>, found: &Found) {
         let text = sentence.text;
         let names = names::find(text);
         let mut ids = Vec::with_capacity(names.len());
         for name in &names {
             ids.push(self.entity(name, sentence));
         }
-        let found = dates::find(text);
         let past = found.relatives.iter().any(|r| r.past);
         let anchor = self.anchor(index);
         for (k, mention) in found.dates.iter().enumerate() {
