@@ -38,6 +38,16 @@ pub enum Command {
     Extract(ExtractArgs),
     /// Validate the configuration and every source
     Check,
+    /// Run the service: keep sources fresh, serve the feed over HTTP, send
+    /// reminders
+    Serve(ServeArgs),
+    /// Stop reminders for a deadline you have dealt with (submitted,
+    /// registered)
+    Done(MarkArgs),
+    /// Stop reminders for a deadline you are not interested in
+    Mute(MarkArgs),
+    /// Start reminders again for a deadline marked done or muted
+    Unmute(MarkArgs),
     /// Print the example configuration
     ExampleConfig,
 }
@@ -68,6 +78,21 @@ pub struct UpcomingArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Listen on this address instead of `[server] bind`, such as
+    /// 127.0.0.1:7878 (port 0 picks a free one)
+    #[arg(long, value_name = "ADDR")]
+    pub bind: Option<std::net::SocketAddr>,
+}
+
+#[derive(Debug, Args)]
+pub struct MarkArgs {
+    /// The deadline: its UID, or words of its title ("KVM Forum 2015")
+    #[arg(value_name = "UID|TITLE", required = true, num_args = 1..)]
+    pub deadline: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -2,7 +2,7 @@
 //! a [`Config`] whose zones, lead times and paths are already parsed, so the
 //! rest of confcal never sees a string where a type belongs.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::ffi::OsString;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -14,6 +14,7 @@ use bytesize::ByteSize;
 use serde::Deserialize;
 use toml::Spanned;
 
+use crate::model::DeadlineKind;
 use crate::place::{Place, Placed};
 use crate::schedule::Refresh;
 use crate::time::{Lead, Zone, system_zone};
@@ -70,7 +71,7 @@ pub fn locate(
 }
 
 /// A validated configuration.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Config {
     /// The file it was read from.
     pub path: PathBuf,
@@ -92,9 +93,26 @@ pub struct Config {
 /// `[reminders]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reminders {
-    /// How long before a deadline to remind, longest first.
-    pub lead: Vec<Lead>,
+    pub leads: Leads,
     pub notifiers: Vec<Notifier>,
+    /// The program and arguments the `command` notifier runs.
+    pub command: Option<Vec<String>>,
+}
+
+/// How long before a deadline to remind: `lead`, unless `[reminders.by_kind]`
+/// names the deadline's kind. Each list is longest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Leads {
+    pub default: Vec<Lead>,
+    pub by_kind: BTreeMap<DeadlineKind, Vec<Lead>>,
+}
+
+impl Leads {
+    /// The lead times of a deadline of `kind`, longest first.
+    #[must_use]
+    pub fn of(&self, kind: DeadlineKind) -> &[Lead] {
+        self.by_kind.get(&kind).unwrap_or(&self.default)
+    }
 }
 
 /// A way to tell the user a reminder is due.
@@ -254,7 +272,10 @@ struct RawConfig {
 #[serde(deny_unknown_fields)]
 struct RawReminders {
     lead: Option<Vec<Spanned<String>>>,
-    notifiers: Option<Vec<Notifier>>,
+    #[serde(default)]
+    by_kind: BTreeMap<Spanned<String>, Vec<Spanned<String>>>,
+    notifiers: Option<Spanned<Vec<Notifier>>>,
+    command: Option<Vec<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -446,26 +467,52 @@ impl Validator<'_> {
     }
 
     fn reminders(&self, raw: RawReminders) -> Result<Reminders, Placed> {
-        let mut lead = match raw.lead {
-            Some(leads) => leads
-                .iter()
-                .map(|l| {
-                    l.get_ref()
-                        .parse()
-                        .map_err(|e: crate::time::BadLead| self.error(&l.span(), e.to_string()))
-                })
-                .collect::<Result<Vec<Lead>, _>>()?,
+        let default = match raw.lead {
+            Some(leads) => self.leads(&leads)?,
             None => DEFAULT_LEADS
                 .iter()
                 .filter_map(|l| l.parse().ok())
                 .collect(),
         };
-        lead.sort_by(|a, b| b.cmp(a));
-        lead.dedup();
-        let notifiers = raw
-            .notifiers
-            .unwrap_or_else(|| vec![Notifier::Desktop, Notifier::Log]);
-        Ok(Reminders { lead, notifiers })
+        let mut by_kind = BTreeMap::new();
+        for (kind, leads) in &raw.by_kind {
+            let parsed = kind
+                .get_ref()
+                .parse::<DeadlineKind>()
+                .map_err(|e| self.error(&kind.span(), e.to_string()))?;
+            by_kind.insert(parsed, self.leads(leads)?);
+        }
+        let (notifiers, span) = match raw.notifiers {
+            Some(n) => (n.get_ref().clone(), n.span()),
+            None => (vec![Notifier::Desktop, Notifier::Log], 0..0),
+        };
+        let command = raw.command.filter(|c| !c.is_empty());
+        if notifiers.contains(&Notifier::Command) && command.is_none() {
+            return Err(self.error(
+                &span,
+                "the `command` notifier needs `command`, the program to run and its arguments, such as `command = [\"notify-me\", \"--urgent\"]`",
+            ));
+        }
+        Ok(Reminders {
+            leads: Leads { default, by_kind },
+            notifiers,
+            command,
+        })
+    }
+
+    /// Lead times, longest first, each once.
+    fn leads(&self, leads: &[Spanned<String>]) -> Result<Vec<Lead>, Placed> {
+        let mut parsed = leads
+            .iter()
+            .map(|l| {
+                l.get_ref()
+                    .parse()
+                    .map_err(|e: crate::time::BadLead| self.error(&l.span(), e.to_string()))
+            })
+            .collect::<Result<Vec<Lead>, _>>()?;
+        parsed.sort_by(|a, b| b.cmp(a));
+        parsed.dedup();
+        Ok(parsed)
     }
 
     fn server(&self, raw: RawServer) -> Result<Server, Placed> {
@@ -599,7 +646,8 @@ mod tests {
         assert_eq!(config.deadline_timezone, Zone::Aoe);
         let leads: Vec<String> = config
             .reminders
-            .lead
+            .leads
+            .default
             .iter()
             .map(ToString::to_string)
             .collect();

@@ -13,8 +13,9 @@ use calcard::icalendar::{
 };
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveDateTime, Timelike, Utc};
 
+use crate::config::Leads;
 use crate::model::{Catalog, Deadline, Event, RDate, When};
-use crate::time::{Lead, Zone};
+use crate::time::Zone;
 
 /// What the feed needs besides the catalog.
 #[derive(Debug, Clone)]
@@ -22,7 +23,7 @@ pub struct FeedOptions<'a> {
     /// `X-WR-CALNAME` and `NAME`.
     pub name: &'a str,
     /// One alarm per lead time on every deadline.
-    pub leads: &'a [Lead],
+    pub leads: &'a Leads,
     /// The `DTSTAMP` of every component.
     pub now: DateTime<Utc>,
     /// How often subscribers should refresh.
@@ -171,7 +172,7 @@ impl<'a> Feed<'a> {
 
     fn deadline(&mut self, deadline: &Deadline) {
         let title = deadline.title();
-        let mut vevent = self.vevent(&deadline.uid, &title, 0);
+        let mut vevent = self.vevent(&deadline.uid, &title, deadline.sequence);
         vevent.add_property(
             ICalendarProperty::Dtstart,
             utc_stamp(deadline.due_instant()),
@@ -186,8 +187,11 @@ impl<'a> Feed<'a> {
         categories.extend(deadline.tags.iter().cloned());
         add_categories(&mut vevent, categories);
         vevent.add_property(ICalendarProperty::RelatedTo, deadline.event_uid.as_str());
+        if let Some(revision) = deadline.revision {
+            vevent.add_property(ICalendarProperty::LastModified, utc_stamp(revision));
+        }
         let id = self.push(0, vevent);
-        for lead in self.options.leads {
+        for lead in self.options.leads.of(deadline.kind) {
             let mut alarm = ICalendarComponent::new(ICalendarComponentType::VAlarm);
             alarm.add_property(ICalendarProperty::Action, ICalendarAction::Display);
             alarm.add_property(

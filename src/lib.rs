@@ -9,6 +9,7 @@
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod daemon;
 pub mod extract;
 pub mod feed;
 pub mod load;
@@ -18,7 +19,10 @@ pub mod place;
 pub mod query;
 pub mod recur;
 pub mod refresh;
+pub mod remind;
 pub mod schedule;
+pub mod server;
+pub mod snapshot;
 pub mod sources;
 pub mod store;
 pub mod time;

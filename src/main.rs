@@ -1,16 +1,19 @@
 //! The `confcal` binary: parses the command line, loads the configuration,
 //! runs one command and maps its outcome to an exit status.
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
+use std::sync::Arc;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use clap::Parser;
+use tracing_subscriber::EnvFilter;
 
-use confcal::cli::{Cli, Command};
+use confcal::cli::{Cli, Command, MarkArgs};
 use confcal::commands::{self, CommandError, Context, Status};
 use confcal::config::{self, Config};
-use confcal::time::parse_instant;
+use confcal::store::Status as Mark;
+use confcal::time::{Clock, parse_instant};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -27,7 +30,9 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<Status, CommandError> {
-    let (mut out, mut err) = (io::BufWriter::new(io::stdout().lock()), io::stderr().lock());
+    // Standard error stays unlocked: the daemon logs to it from its worker
+    // threads.
+    let (mut out, mut err) = (io::BufWriter::new(io::stdout().lock()), io::stderr());
     if let Command::ExampleConfig = cli.command {
         out.write_all(config::EXAMPLE.as_bytes())?;
         return Ok(Status::Clean);
@@ -48,6 +53,7 @@ fn run(cli: Cli) -> Result<Status, CommandError> {
         Some(text) => parse_instant(text, config.default_timezone)?,
         None => Utc::now(),
     };
+    let clock = clock(now, cli.now.is_some());
     let ctx = Context {
         config,
         now,
@@ -59,8 +65,51 @@ fn run(cli: Cli) -> Result<Status, CommandError> {
         Command::Refresh(args) => commands::refresh(&ctx, &args, &mut out, &mut err),
         Command::Check => commands::check(&ctx, &mut out, &mut err),
         Command::Extract(args) => commands::extract(&ctx, &args, &mut out),
+        Command::Serve(args) => {
+            logging();
+            commands::serve(&ctx, &args, clock, &mut out)
+        }
+        Command::Done(args) => mark(&ctx, &args, Some(Mark::Done), &mut out, &mut err),
+        Command::Mute(args) => mark(&ctx, &args, Some(Mark::Muted), &mut out, &mut err),
+        Command::Unmute(args) => mark(&ctx, &args, None, &mut out, &mut err),
         Command::ExampleConfig => Ok(Status::Clean),
     }?;
     out.flush()?;
     Ok(status)
+}
+
+/// The daemon's clock: the wall clock, or with `--now`, one that starts
+/// there and runs at the wall clock's pace.
+fn clock(start: DateTime<Utc>, pretend: bool) -> Clock {
+    if !pretend {
+        return Arc::new(Utc::now);
+    }
+    let real = Utc::now();
+    Arc::new(move || start + (Utc::now() - real))
+}
+
+fn mark(
+    ctx: &Context,
+    args: &MarkArgs,
+    mark: Option<Mark>,
+    out: &mut impl Write,
+    err: &mut impl Write,
+) -> Result<Status, CommandError> {
+    commands::mark(ctx, &args.deadline.join(" "), mark, out, err)
+}
+
+/// Logs to standard error: coloured with times on a terminal, plain lines
+/// for the journal (which adds its own times). `CONFCAL_LOG` sets the level
+/// (`debug`, `info`, `warn`; default `info`).
+fn logging() {
+    let filter = EnvFilter::try_from_env("CONFCAL_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let logger = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(io::stderr)
+        .with_target(false);
+    if io::stderr().is_terminal() {
+        logger.init();
+    } else {
+        logger.with_ansi(false).without_time().init();
+    }
 }

@@ -294,6 +294,10 @@ pub struct Deadline {
     pub tags: Vec<String>,
     pub priority: i32,
     pub provenance: Vec<Provenance>,
+    /// `SEQUENCE`: how often the due time has moved since it was first seen.
+    pub sequence: i64,
+    /// `LAST-MODIFIED`: when the due time last moved.
+    pub revision: Option<DateTime<Utc>>,
 }
 
 impl Deadline {
@@ -353,6 +357,8 @@ mod tests {
             tags: vec![],
             priority: 0,
             provenance: vec![],
+            sequence: 0,
+            revision: None,
         }
     }
 

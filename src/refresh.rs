@@ -3,6 +3,7 @@
 //! the last good one, and recording every outcome in the [`Store`]. A
 //! failure never loses the stored copy; it only marks it stale.
 
+use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -76,6 +77,19 @@ pub enum Status {
     Stale { since: DateTime<Utc>, error: String },
     /// The fetch failed and there is no stored copy.
     Failed { error: String },
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Status::Fresh => f.write_str("fresh"),
+            Status::NotModified => f.write_str("not modified"),
+            Status::Stale { since, error } => {
+                write!(f, "stale since {}: {error}", crate::time::stamp(*since))
+            }
+            Status::Failed { error } => write!(f, "failed: {error}"),
+        }
+    }
 }
 
 impl Status {

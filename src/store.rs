@@ -1,7 +1,8 @@
 //! confcal's state on disk: one `SQLite` file (`state.db` in the state
 //! folder), in WAL mode, changed one transaction at a time so that a kill
 //! at any instant loses nothing committed. It holds each remote source's
-//! last good body with its validators and fetch history. The schema is
+//! last good body with its validators and fetch history, and the reminder
+//! ledger with each deadline's history ([`ledger`]). The schema is
 //! versioned (`PRAGMA user_version`) and migrated forward on open; a file
 //! that is damaged is moved aside, reported, and replaced by a fresh one.
 
@@ -15,6 +16,10 @@ use rusqlite::{Connection, ErrorCode, OptionalExtension, Row, params};
 use sha2::{Digest, Sha256};
 
 use crate::schedule::History;
+
+mod ledger;
+
+pub use ledger::{DeadlineState, Delivery, States, Status, What};
 
 /// The state file's name in the state folder.
 pub const FILE: &str = "state.db";
@@ -38,6 +43,25 @@ const MIGRATIONS: &[&str] = &[
         failing_since TEXT,
         failures      INTEGER NOT NULL DEFAULT 0,
         retry_until   TEXT
+    ) STRICT;",
+    // 2: the reminder ledger and deadline history.
+    "CREATE TABLE deadline (
+        uid          TEXT PRIMARY KEY NOT NULL,
+        due          INTEGER NOT NULL,
+        sequence     INTEGER NOT NULL DEFAULT 0,
+        changed_at   TEXT NOT NULL,
+        previous_due INTEGER,
+        status       TEXT,
+        status_at    TEXT
+    ) STRICT;
+    CREATE TABLE delivery (
+        uid       TEXT NOT NULL,
+        due       INTEGER NOT NULL,
+        what      TEXT NOT NULL,
+        notifier  TEXT NOT NULL,
+        state     TEXT NOT NULL,
+        at        TEXT NOT NULL,
+        PRIMARY KEY (uid, due, what, notifier)
     ) STRICT;",
 ];
 

@@ -288,12 +288,17 @@ pub fn parse_instant(s: &str, local: Zone) -> Result<DateTime<Utc>, BadInstant> 
         .map_err(|_| BadInstant(s.to_owned()))
 }
 
-/// A span of time written as `14d`, `3d`, `2h`, `30m` or `1w`: a reminder's
-/// lead time.
+/// Where the daemon reads the time: the wall clock, or a clock that starts
+/// at `--now` and runs from there. Library code is handed one; only the
+/// binary makes one.
+pub type Clock = std::sync::Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
+
+/// A span of time written as `14d`, `3d`, `2h`, `30m`, `1w` or `90s`: a
+/// reminder's lead time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Lead(Duration);
 
-/// A lead time that is not a number followed by `w`, `d`, `h` or `m`.
+/// A lead time that is not a number followed by `w`, `d`, `h`, `m` or `s`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
     "invalid lead time `{0}`: expected a number and a unit, such as `14d`, `2h`, `30m` or `1w`"
@@ -313,6 +318,7 @@ impl FromStr for Lead {
             "d" => Duration::try_days(amount),
             "h" => Duration::try_hours(amount),
             "m" | "min" => Duration::try_minutes(amount),
+            "s" => Duration::try_seconds(amount),
             _ => None,
         };
         duration
@@ -332,11 +338,11 @@ impl Lead {
 
 impl fmt::Display for Lead {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let minutes = self.0.num_minutes();
-        match minutes {
-            m if m % (24 * 60) == 0 => write!(f, "{}d", m / (24 * 60)),
-            m if m % 60 == 0 => write!(f, "{}h", m / 60),
-            m => write!(f, "{m}m"),
+        match self.0.num_seconds() {
+            s if s % 86_400 == 0 => write!(f, "{}d", s / 86_400),
+            s if s % 3600 == 0 => write!(f, "{}h", s / 3600),
+            s if s % 60 == 0 => write!(f, "{}m", s / 60),
+            s => write!(f, "{s}s"),
         }
     }
 }

@@ -17,7 +17,7 @@ const REFRESH: Duration = Duration::hours(1);
 pub(crate) fn render_feed(ctx: &Context, catalog: &Catalog) -> String {
     let options = FeedOptions {
         name: &ctx.config.calendar_name,
-        leads: &ctx.config.reminders.lead,
+        leads: &ctx.config.reminders.leads,
         now: ctx.now,
         refresh: REFRESH,
     };

@@ -1,17 +1,22 @@
-//! The one-shot commands (`upcoming`, `export`, `refresh`, `check`): each
-//! runs the pipeline once over a loaded configuration and writes its answer.
+//! The commands: the one-shot ones (`upcoming`, `export`, `refresh`,
+//! `check`, `extract`, `done`/`mute`/`unmute`) run the pipeline once over a
+//! loaded configuration and write their answer; `serve` runs the daemon.
 
 mod check;
 mod export;
 mod extract;
+mod mark;
 mod pipeline;
 mod refresh;
+mod serve;
 mod upcoming;
 
 pub use check::check;
 pub use export::export;
 pub use extract::extract_command as extract;
+pub use mark::mark;
 pub use refresh::refresh;
+pub use serve::serve;
 pub use upcoming::upcoming;
 
 use std::io::Write;
@@ -56,6 +61,8 @@ pub enum CommandError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error(transparent)]
+    Daemon(#[from] crate::daemon::DaemonError),
     #[error("no folder for confcal's state: set `state_dir` in the configuration")]
     NoStateDir,
     #[error("no remote source named `{name}`{}; remote sources: {known}", .closest.as_ref().map(|c| format!(" (did you mean `{c}`?)")).unwrap_or_default())]

@@ -106,12 +106,5 @@ pub(super) fn runtime() -> Result<tokio::runtime::Runtime, CommandError> {
 
 /// A report's status in words.
 pub(super) fn describe(report: &Report) -> String {
-    match &report.status {
-        refresh::Status::Fresh => "fresh".to_owned(),
-        refresh::Status::NotModified => "not modified".to_owned(),
-        refresh::Status::Stale { since, error } => {
-            format!("stale since {}: {error}", crate::time::stamp(*since))
-        }
-        refresh::Status::Failed { error } => format!("failed: {error}"),
-    }
+    report.status.to_string()
 }

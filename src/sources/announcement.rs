@@ -197,6 +197,8 @@ fn add(
                 &deadline.evidence,
                 deadline.confidence,
             )],
+            sequence: 0,
+            revision: None,
         });
     }
 }

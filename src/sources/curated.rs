@@ -448,6 +448,8 @@ impl<'a> FileReader<'a> {
             tags: event.tags.clone(),
             priority: self.source.priority,
             provenance: vec![self.provenance(span)],
+            sequence: 0,
+            revision: None,
         })
     }
 }

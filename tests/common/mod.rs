@@ -4,6 +4,8 @@
 
 #![allow(dead_code, unreachable_pub)]
 
+pub mod daemon;
+pub mod dbus;
 pub mod http;
 
 use std::fmt::Write as _;

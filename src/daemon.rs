@@ -1,0 +1,358 @@
+//! The long-running service behind `confcal serve`: one loop that owns the
+//! state file and the current configuration, and wakes when something is
+//! due — a remote source's refresh, a reminder, a notifier's retry — or at
+//! least every minute, rereading the wall clock each time, so a suspended
+//! laptop that wakes past a reminder still delivers it. Each rebuild
+//! publishes a new immutable [`Snapshot`] through a watch channel, which
+//! the HTTP server reads. SIGHUP, or a change to `config.toml` or a local
+//! source file, reloads; a configuration that does not load is reported and
+//! the running one kept. SIGINT and SIGTERM stop it: the server finishes
+//! its requests, a refresh in flight is abandoned between transactions, and
+//! notices being sent are finished and recorded.
+
+mod watch;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use tokio::sync::{mpsc, watch as channel};
+
+use crate::config::{Config, ConfigError};
+use crate::load::{load_all, stored};
+use crate::refresh;
+use crate::remind::deliver::Deliverer;
+use crate::remind::notify::Notifier;
+use crate::snapshot::{Snapshot, SourceHealth};
+use crate::store::{Store, StoreError};
+use crate::time::{Clock, stamp};
+
+/// The loop rereads the wall clock at least this often.
+const TICK: Duration = Duration::seconds(60);
+/// Changes to watched files are gathered this long before one reload.
+const SETTLE: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// How long requests in flight may take to finish once stopping.
+const DRAIN: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// What `confcal serve` starts from.
+pub struct Options {
+    pub config: Config,
+    /// Where the configuration was read from, to reload it.
+    pub config_path: PathBuf,
+    /// `--bind`, instead of `[server] bind`.
+    pub bind: Option<SocketAddr>,
+    pub clock: Clock,
+}
+
+/// Why the daemon could not start, or stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum DaemonError {
+    #[error("no folder for confcal's state: set `state_dir` in the configuration")]
+    NoStateDir,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error(
+        "refusing to serve on {0} without a token: anyone on the network could read the feed; set `[server] token` or bind to 127.0.0.1"
+    )]
+    NoToken(SocketAddr),
+    #[error("cannot watch for signals: {0}")]
+    Signals(std::io::Error),
+    #[error("the HTTP server failed: {0}")]
+    Server(std::io::Error),
+}
+
+/// Runs the service until SIGINT or SIGTERM. `listening` is told the
+/// address the server is bound to once it accepts requests.
+pub async fn run(options: Options, listening: impl FnOnce(SocketAddr)) -> Result<(), DaemonError> {
+    let addr = options.bind.unwrap_or(options.config.server.bind);
+    if !addr.ip().is_loopback() && options.config.server.token.is_none() {
+        return Err(DaemonError::NoToken(addr));
+    }
+    let mut daemon = Daemon::start(options)?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| DaemonError::Bind { addr, source })?;
+    let local = listener.local_addr().map_err(DaemonError::Server)?;
+    let (stop, stopped) = channel::channel(false);
+    let router = crate::server::router(daemon.snapshots.subscribe(), daemon.clock.clone());
+    let mut server_stop = stopped.clone();
+    let server = tokio::spawn(crate::server::serve(listener, router, async move {
+        let _ = server_stop.wait_for(|s| *s).await;
+    }));
+    listening(local);
+    tracing::info!("serving http://{local}/calendar.ics");
+    let signals = watch::signals(stop, daemon.reload_sender()).map_err(DaemonError::Signals)?;
+    daemon.run(stopped).await;
+    drop(signals);
+    match tokio::time::timeout(DRAIN, server).await {
+        Ok(Ok(result)) => result.map_err(DaemonError::Server)?,
+        Ok(Err(e)) => tracing::error!("the HTTP server stopped abnormally: {e}"),
+        Err(_) => tracing::warn!("requests still open after {DRAIN:?} were cut off"),
+    }
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// The loop's state.
+struct Daemon {
+    config: Arc<Config>,
+    config_path: PathBuf,
+    store: Store,
+    clock: Clock,
+    snapshots: channel::Sender<Arc<Snapshot>>,
+    deliverer: Deliverer,
+    reloads: (mpsc::Sender<()>, mpsc::Receiver<()>),
+    watcher: Option<watch::Watcher>,
+}
+
+impl Daemon {
+    fn start(options: Options) -> Result<Daemon, DaemonError> {
+        let now = (options.clock)();
+        let dir = options
+            .config
+            .state_dir
+            .clone()
+            .ok_or(DaemonError::NoStateDir)?;
+        let opened = Store::open(&dir, now)?;
+        if let Some(moved) = &opened.moved_aside {
+            tracing::warn!(
+                "the state file was damaged ({}); it was moved to `{}` and a new one started",
+                moved.reason,
+                moved.to.display()
+            );
+        }
+        let mut store = opened.store;
+        for lost in store.interrupted()? {
+            tracing::warn!(
+                "a notice may not have been delivered: {} of deadline `{}` through {} (confcal stopped while sending it; it is not sent twice)",
+                lost.what,
+                lost.uid,
+                lost.notifier
+            );
+        }
+        let config = Arc::new(options.config);
+        let deliverer = Deliverer::new(Notifier::configured(&config.reminders));
+        let snapshot = observe(build(&config, &store, None, now)?, &mut store, now)?;
+        let (snapshots, _) = channel::channel(Arc::new(snapshot));
+        let mut daemon = Daemon {
+            config,
+            config_path: options.config_path,
+            store,
+            clock: options.clock,
+            snapshots,
+            deliverer,
+            reloads: mpsc::channel(16),
+            watcher: None,
+        };
+        daemon.watch();
+        Ok(daemon)
+    }
+
+    fn reload_sender(&self) -> mpsc::Sender<()> {
+        self.reloads.0.clone()
+    }
+
+    /// Watches the configuration and the local sources it names.
+    fn watch(&mut self) {
+        self.watcher =
+            match watch::Watcher::new(&self.config_path, &self.config, self.reload_sender()) {
+                Ok(watcher) => Some(watcher),
+                Err(e) => {
+                    tracing::warn!(
+                        "changes to files will not be noticed (send SIGHUP to reload): {e}"
+                    );
+                    None
+                }
+            };
+    }
+
+    async fn run(&mut self, mut stopped: channel::Receiver<bool>) {
+        loop {
+            if let Err(e) = self.turn(&mut stopped).await {
+                tracing::error!("{e}");
+            }
+            if *stopped.borrow() {
+                return;
+            }
+            let now = (self.clock)();
+            let wake = self.next_wake(now);
+            let nap = (wake - now).to_std().unwrap_or_default();
+            tokio::select! {
+                () = tokio::time::sleep(nap) => {}
+                Some(()) = self.reloads.1.recv() => self.reload().await,
+                _ = stopped.changed() => return,
+            }
+        }
+    }
+
+    /// One wake-up: refresh what is due, then deliver what is due.
+    async fn turn(&mut self, stopped: &mut channel::Receiver<bool>) -> Result<(), StoreError> {
+        let records = self.store.records()?;
+        let now = (self.clock)();
+        let due = refresh::due(&self.config, &records, now);
+        if !due.is_empty() {
+            let config = Arc::clone(&self.config);
+            let names: Vec<&str> = due.iter().map(|r| r.source.name.as_str()).collect();
+            tracing::info!("fetching {}", names.join(", "));
+            let fetch = refresh::refresh(&config, &due, &mut self.store, now, log_report);
+            tokio::select! {
+                result = fetch => if let Err(e) = result { tracing::error!("refresh failed: {e}") },
+                _ = stopped.wait_for(|s| *s) => return Ok(()),
+            }
+            self.publish((self.clock)())?;
+        }
+        let snapshot = self.snapshots.borrow().clone();
+        let now = (self.clock)();
+        self.deliverer
+            .deliver(&snapshot.catalog, &snapshot.config, &mut self.store, now)
+            .await?;
+        Ok(())
+    }
+
+    /// The next moment something is due, and never more than a tick away.
+    fn next_wake(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        let snapshot = self.snapshots.borrow().clone();
+        let records = self.store.records().unwrap_or_default();
+        let refresh = refresh::remotes(&self.config)
+            .filter_map(|r| refresh::due_at(&self.config, &records, r))
+            .min();
+        let remind = self
+            .deliverer
+            .next_wake(&snapshot.catalog, &self.config, &self.store, now);
+        [Some(now + TICK), refresh, remind]
+            .into_iter()
+            .flatten()
+            .min()
+            .unwrap_or(now + TICK)
+            .max(now)
+    }
+
+    /// Rereads the configuration after a signal or a file change (keeping
+    /// the running one if the new one does not load), rebuilds and
+    /// publishes.
+    async fn reload(&mut self) {
+        tokio::time::sleep(SETTLE).await;
+        while self.reloads.1.try_recv().is_ok() {}
+        match Config::load(&self.config_path) {
+            Ok(config) => self.replace(config),
+            Err(e) => report_bad_config(&e),
+        }
+        let now = (self.clock)();
+        if let Err(e) = self.publish(now) {
+            tracing::error!("{e}");
+        }
+    }
+
+    fn replace(&mut self, config: Config) {
+        if config == *self.config {
+            return;
+        }
+        if config.server != self.config.server {
+            tracing::warn!("`[server]` changes take effect when confcal is restarted");
+        }
+        tracing::info!(
+            "configuration reloaded from `{}`",
+            self.config_path.display()
+        );
+        self.deliverer = Deliverer::new(Notifier::configured(&config.reminders));
+        self.config = Arc::new(config);
+        self.watch();
+    }
+
+    /// Builds a snapshot from the sources and publishes it.
+    fn publish(&mut self, now: DateTime<Utc>) -> Result<(), StoreError> {
+        let previous = self.snapshots.borrow().clone();
+        let snapshot = build(&self.config, &self.store, Some(&previous), now)?;
+        let mut snapshot = observe(snapshot, &mut self.store, now)?;
+        if snapshot.catalog == previous.catalog {
+            snapshot.changed_at = previous.changed_at;
+        }
+        tracing::info!(
+            "{} events and {} deadlines from {} sources",
+            snapshot.catalog.events.len(),
+            snapshot.catalog.deadlines.len(),
+            snapshot.sources.len()
+        );
+        self.snapshots.send_replace(Arc::new(snapshot));
+        Ok(())
+    }
+}
+
+/// Reads every source and merges them into a snapshot one generation on
+/// from `previous`.
+fn build(
+    config: &Arc<Config>,
+    store: &Store,
+    previous: Option<&Snapshot>,
+    now: DateTime<Utc>,
+) -> Result<Snapshot, StoreError> {
+    let copies = stored(config, store)?;
+    let loaded = tokio::task::block_in_place(|| load_all(config, &copies));
+    for problem in &loaded.problems {
+        tracing::warn!("{problem}");
+    }
+    let sources = config
+        .sources
+        .iter()
+        .filter(|s| s.enabled)
+        .map(|s| SourceHealth::of(s, &loaded.problems, copies.get(&s.name)))
+        .collect();
+    Ok(Snapshot {
+        generation: previous.map_or(0, |p| p.generation + 1),
+        built_at: now,
+        changed_at: now,
+        config: Arc::clone(config),
+        catalog: loaded.catalog,
+        sources,
+    })
+}
+
+/// Records each deadline's due instant in the ledger, gives moved ones
+/// their sequence and revision, and keeps the previous `changed_at` when
+/// nothing changed.
+fn observe(
+    mut snapshot: Snapshot,
+    store: &mut Store,
+    now: DateTime<Utc>,
+) -> Result<Snapshot, StoreError> {
+    let dues = snapshot
+        .catalog
+        .deadlines
+        .iter()
+        .map(|d| (d.uid.as_str(), d.due_instant()));
+    let states = store.observe(dues, now)?;
+    for deadline in &mut snapshot.catalog.deadlines {
+        if let Some(state) = states.get(&deadline.uid) {
+            if state.sequence > 0 && state.changed_at == now {
+                tracing::info!(
+                    "deadline moved: {} is now due {} (was {})",
+                    deadline.title(),
+                    stamp(state.due),
+                    state.previous_due.map(stamp).unwrap_or_default()
+                );
+            }
+            deadline.sequence = state.sequence;
+            deadline.revision = (state.sequence > 0).then_some(state.changed_at);
+        }
+    }
+    Ok(snapshot)
+}
+
+fn log_report(report: &refresh::Report) {
+    if report.status.failed() {
+        tracing::warn!("source `{}`: {}", report.name, report.status);
+    } else {
+        tracing::info!("source `{}`: {}", report.name, report.status);
+    }
+}
+
+fn report_bad_config(e: &ConfigError) {
+    tracing::error!("configuration not reloaded, still running with the previous one: {e}");
+}

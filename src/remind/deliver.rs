@@ -1,0 +1,141 @@
+//! Delivering the notices that are due, through the ledger: each delivery
+//! is claimed in the state file before its notifier runs (see
+//! [`crate::store::Delivery`] for why before), marked sent after, and
+//! handed back when the notifier fails, so it is tried again later. One
+//! notifier failing holds up no other: each keeps its own retry time.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Duration, Utc};
+use futures_util::future::join_all;
+
+use super::message;
+use super::notify::Notifier;
+use super::schedule::{Pending, due_now, next_after};
+use crate::config::Config;
+use crate::model::Catalog;
+use crate::store::{Delivery, Store, StoreError};
+
+/// The first retry of a failing notifier waits this long; each further
+/// failure doubles it, up to [`RETRY_CAP`].
+const RETRY_BASE: Duration = Duration::seconds(5);
+const RETRY_CAP: Duration = Duration::minutes(5);
+
+/// The notifiers and when each may be tried again after failing.
+pub struct Deliverer {
+    notifiers: Vec<Notifier>,
+    failing: HashMap<&'static str, Failing>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Failing {
+    failures: u32,
+    retry_at: DateTime<Utc>,
+}
+
+impl Deliverer {
+    #[must_use]
+    pub fn new(notifiers: Vec<Notifier>) -> Self {
+        Deliverer {
+            notifiers,
+            failing: HashMap::new(),
+        }
+    }
+
+    /// Delivers every notice due at `now` that the ledger has not seen,
+    /// through every notifier not waiting to retry. Returns how many were
+    /// delivered.
+    pub async fn deliver(
+        &mut self,
+        catalog: &Catalog,
+        config: &Config,
+        store: &mut Store,
+        now: DateTime<Utc>,
+    ) -> Result<usize, StoreError> {
+        let states = store.deadlines()?;
+        let mut jobs = Vec::new();
+        for pending in due_now(catalog, &config.reminders.leads, &states, now) {
+            let previous = states
+                .get(&pending.deadline.uid)
+                .and_then(|s| s.previous_due);
+            let notice = message::notice(&pending, previous, now, config.default_timezone);
+            for index in self.ready(now) {
+                let delivery = delivery(&pending, self.notifiers[index].name());
+                if store.claim(&delivery, now)? {
+                    jobs.push((delivery, index, notice.clone()));
+                }
+            }
+        }
+        let sends = jobs
+            .iter()
+            .map(|(_, index, notice)| self.notifiers[*index].send(notice));
+        let results = join_all(sends).await;
+        let mut delivered = 0;
+        for ((delivery, _, notice), result) in jobs.iter().zip(results) {
+            match result {
+                Ok(()) => {
+                    store.sent(delivery, now)?;
+                    self.failing.remove(delivery.notifier);
+                    delivered += 1;
+                }
+                Err(error) => {
+                    store.release(delivery)?;
+                    let retry_at = self.failed(delivery.notifier, now);
+                    tracing::warn!(
+                        "{} notifier failed for \"{}\": {error}; trying again at {}",
+                        delivery.notifier,
+                        notice.summary,
+                        crate::time::stamp(retry_at)
+                    );
+                }
+            }
+        }
+        Ok(delivered)
+    }
+
+    /// When something next needs doing: the next reminder's time, or a
+    /// failing notifier's retry.
+    #[must_use]
+    pub fn next_wake(
+        &self,
+        catalog: &Catalog,
+        config: &Config,
+        store: &Store,
+        now: DateTime<Utc>,
+    ) -> Option<DateTime<Utc>> {
+        let states = store.deadlines().ok()?;
+        let reminder = next_after(catalog, &config.reminders.leads, &states, now);
+        let retry = self.failing.values().map(|f| f.retry_at).min();
+        reminder.into_iter().chain(retry).min()
+    }
+
+    /// The indices of the notifiers not waiting to retry.
+    fn ready(&self, now: DateTime<Utc>) -> Vec<usize> {
+        (0..self.notifiers.len())
+            .filter(|i| {
+                self.failing
+                    .get(self.notifiers[*i].name())
+                    .is_none_or(|f| f.retry_at <= now)
+            })
+            .collect()
+    }
+
+    /// Counts a failure of `name` and returns when to try it again.
+    fn failed(&mut self, name: &'static str, now: DateTime<Utc>) -> DateTime<Utc> {
+        let failures = self.failing.get(name).map_or(0, |f| f.failures) + 1;
+        let doublings = failures.saturating_sub(1).min(10);
+        let wait = (RETRY_BASE * 2_i32.pow(doublings)).min(RETRY_CAP);
+        let retry_at = now + wait;
+        self.failing.insert(name, Failing { failures, retry_at });
+        retry_at
+    }
+}
+
+fn delivery(pending: &Pending<'_>, notifier: &'static str) -> Delivery {
+    Delivery {
+        uid: pending.deadline.uid.clone(),
+        due: pending.due,
+        what: pending.what,
+        notifier,
+    }
+}

@@ -1,0 +1,110 @@
+//! The real `confcal serve` as a child process: started on a free loopback
+//! port with a pretend `--now`, stopped with SIGTERM or killed with SIGKILL.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use super::Setup;
+
+/// A running daemon.
+pub struct Daemon {
+    child: Child,
+    /// `127.0.0.1:PORT`.
+    pub addr: String,
+    log: PathBuf,
+}
+
+impl Daemon {
+    /// Starts `confcal --config <setup>/config.toml --now NOW serve --bind
+    /// 127.0.0.1:0` with `env`, and waits until it listens.
+    pub fn start(setup: &Setup, now: &str, env: &[(&str, &str)]) -> Daemon {
+        let log = setup.path(&format!("daemon-{now}.log"));
+        let config = setup.path("config.toml");
+        let mut command = Command::new(env!("CARGO_BIN_EXE_confcal"));
+        command
+            .args(["--config", path(&config), "--now", now])
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .current_dir(setup.path(""))
+            .env_remove("CONFCAL_CONFIG")
+            .env_remove("DBUS_SESSION_BUS_ADDRESS")
+            .env("XDG_STATE_HOME", setup.path("state"))
+            .env("TZ", "UTC")
+            .envs(env.iter().copied())
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(&log).expect("a log file"));
+        let mut child = command.spawn().expect("confcal serve starts");
+        let addr = listening(&mut child, &log);
+        Daemon { child, addr, log }
+    }
+
+    /// `http://ADDR/PATH`.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}/{}", self.addr, path.trim_start_matches('/'))
+    }
+
+    /// What it has logged so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// SIGTERM, and waits for it to exit; returns the log.
+    pub fn stop(mut self) -> String {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill").args(["-TERM", &pid]).status();
+        assert!(sent.is_ok_and(|s| s.success()), "kill -TERM {pid}");
+        let status = self.child.wait().expect("confcal serve exits");
+        let log = self.log();
+        assert!(
+            status.success(),
+            "confcal serve exited with {status}:\n{log}"
+        );
+        log
+    }
+
+    /// SIGKILL: no chance to clean up.
+    pub fn kill(mut self) -> String {
+        self.child.kill().expect("kill -9");
+        let _ = self.child.wait();
+        self.log()
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().expect("a UTF-8 path")
+}
+
+/// Reads the child's standard output until `listening on http://ADDR`.
+fn listening(child: &mut Child, log: &Path) -> String {
+    let stdout = child.stdout.take().expect("piped stdout");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut reader = BufReader::new(stdout);
+        let mut line = String::new();
+        while reader.read_line(&mut line).is_ok_and(|n| n > 0) {
+            if let Some(addr) = line.trim().strip_prefix("listening on http://") {
+                let _ = tx.send(addr.to_owned());
+            }
+            line.clear();
+        }
+        // Keep draining so the daemon never blocks on a full pipe.
+        let _ = reader.read_to_end(&mut Vec::new());
+    });
+    if let Ok(addr) = rx.recv_timeout(Duration::from_secs(60)) {
+        return addr;
+    }
+    let _ = child.kill();
+    panic!(
+        "confcal serve did not start listening:\n{}",
+        std::fs::read_to_string(log).unwrap_or_default()
+    )
+}
