@@ -695,6 +695,32 @@ mod tests {
     }
 
     #[test]
+    fn reminder_settings_are_checked_where_they_are_written() {
+        let config = parse(
+            "[reminders]\nlead = [\"1d\", \"14d\", \"1d\"]\n[reminders.by_kind]\nregistration = [\"7d\"]",
+        )
+        .unwrap();
+        let leads = &config.reminders.leads;
+        let names =
+            |kind| -> Vec<String> { leads.of(kind).iter().map(ToString::to_string).collect() };
+        assert_eq!(names(DeadlineKind::Cfp), ["14d", "1d"]);
+        assert_eq!(names(DeadlineKind::Registration), ["7d"]);
+        let cases = [
+            (
+                "[reminders.by_kind]\ncfps = [\"1d\"]",
+                "conf/config.toml:2:1: unknown deadline kind `cfps`: expected one of cfp, abstract, paper, registration, early-bird, notification, camera-ready, other",
+            ),
+            (
+                "[reminders]\nnotifiers = [\"log\", \"command\"]",
+                "conf/config.toml:2:13: the `command` notifier needs `command`, the program to run and its arguments, such as `command = [\"notify-me\", \"--urgent\"]`",
+            ),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(parse(text).unwrap_err(), expected, "{text}");
+        }
+    }
+
+    #[test]
     fn remote_settings_are_checked_where_they_are_written() {
         let source = "[[source]]\nname = \"a\"\nkind = \"ics\"\n";
         let cases = [
