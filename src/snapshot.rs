@@ -35,7 +35,7 @@ pub struct Snapshot {
 pub struct SourceHealth {
     pub name: String,
     pub kind: &'static str,
-    /// The path or URL it is read from.
+    /// The path it is read from, or the scheme and host of its URL.
     pub location: String,
     pub status: Health,
     /// For a remote source: when its stored copy was fetched (RFC 3339).
@@ -88,7 +88,9 @@ impl SourceHealth {
             kind: source.kind.name(),
             location: match &source.location {
                 SourceLocation::Path(path) => path.display().to_string(),
-                SourceLocation::Url(url) => url.to_string(),
+                // Private feed URLs carry their secret in the path or
+                // query, and /healthz needs no token: the host is enough.
+                SourceLocation::Url(url) => format!("{}/…", url.origin().ascii_serialization()),
             },
             status,
             fetched: record.and_then(|r| r.body_fetched).map(rfc3339),
