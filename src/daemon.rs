@@ -81,6 +81,8 @@ pub async fn run(options: Options, listening: impl FnOnce(SocketAddr)) -> Result
         .map_err(|source| DaemonError::Bind { addr, source })?;
     let local = listener.local_addr().map_err(DaemonError::Server)?;
     let (stop, stopped) = channel::channel(false);
+    // Signals are caught before anyone is told where to connect.
+    let signals = watch::signals(stop, daemon.reload_sender()).map_err(DaemonError::Signals)?;
     let router = crate::server::router(daemon.snapshots.subscribe(), daemon.clock.clone());
     let mut server_stop = stopped.clone();
     let server = tokio::spawn(crate::server::serve(listener, router, async move {
@@ -88,7 +90,6 @@ pub async fn run(options: Options, listening: impl FnOnce(SocketAddr)) -> Result
     }));
     listening(local);
     tracing::info!("serving http://{local}/calendar.ics");
-    let signals = watch::signals(stop, daemon.reload_sender()).map_err(DaemonError::Signals)?;
     daemon.run(stopped).await;
     drop(signals);
     match tokio::time::timeout(DRAIN, server).await {
@@ -250,20 +251,29 @@ impl Daemon {
         }
     }
 
-    fn replace(&mut self, config: Config) {
-        if config == *self.config {
-            return;
-        }
+    /// Takes `config` for what follows, except `[server]`: the address is
+    /// bound and the token guards it, both until a restart.
+    fn replace(&mut self, mut config: Config) {
         if config.server != self.config.server {
             tracing::warn!("`[server]` changes take effect when confcal is restarted");
+            config.server = self.config.server.clone();
         }
-        tracing::info!(
-            "configuration reloaded from `{}`",
-            self.config_path.display()
-        );
-        self.deliverer = Deliverer::new(Notifier::configured(&config.reminders));
-        self.config = Arc::new(config);
-        self.watch();
+        if config != *self.config {
+            tracing::info!(
+                "configuration reloaded from `{}`",
+                self.config_path.display()
+            );
+            self.deliverer = Deliverer::new(Notifier::configured(&config.reminders));
+            self.config = Arc::new(config);
+        }
+        // A source folder may have appeared since: watch what is there now.
+        if !self
+            .watcher
+            .as_ref()
+            .is_some_and(|w| w.is_for(&self.config_path, &self.config))
+        {
+            self.watch();
+        }
     }
 
     /// Builds a snapshot from the sources and publishes it.

@@ -48,7 +48,7 @@ impl FromStr for Refresh {
                 )));
             }
         };
-        if fields.len() >= 6 && !fields[0].chars().all(|c| c.is_ascii_digit() || c == ',') {
+        if fields.len() >= 6 && !fields[0].chars().all(|c| c.is_ascii_digit()) {
             return Err(bad(&format!(
                 "the first of six fields is the second, and `{}` would refresh more than once a minute",
                 fields[0]
@@ -208,6 +208,7 @@ mod tests {
             ("0 9 * * 1-5", "write names such as `MON-FRI`"),
             ("0 9 1 * MON", "set one of them to `*`"),
             ("* */30 * * * *", "more than once a minute"),
+            ("0,30 * * * * *", "more than once a minute"),
             ("0 0 25 * * *", "0 */30 * * * *"),
         ];
         for (text, expected) in cases {

@@ -14,6 +14,7 @@ use crate::config::{Config, SourceLocation};
 /// Watches the files a configuration is read from; dropping it stops.
 pub(super) struct Watcher {
     _inner: notify::RecommendedWatcher,
+    targets: Vec<Target>,
 }
 
 /// A watched path: a folder and everything under it, or one file.
@@ -34,6 +35,7 @@ impl Watcher {
         let targets = targets(config_path, config);
         let ignored = config.state_dir.as_deref().map(absolute);
         let wanted = targets.clone();
+        let mut watched = BTreeSet::new();
         let mut inner =
             notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
                 if let Ok(event) = event
@@ -43,7 +45,6 @@ impl Watcher {
                     let _ = reloads.try_send(());
                 }
             })?;
-        let mut watched = BTreeSet::new();
         for target in &targets {
             // A file is watched through its folder, so that an editor
             // replacing it (write to a temporary file, rename) is seen.
@@ -57,7 +58,16 @@ impl Watcher {
                 tracing::warn!("cannot watch `{}`: {e}", path.display());
             }
         }
-        Ok(Watcher { _inner: inner })
+        Ok(Watcher {
+            _inner: inner,
+            targets,
+        })
+    }
+
+    /// Whether this watches what `config` names, as the files are now (a
+    /// folder that did not exist when it started is watched differently).
+    pub(super) fn is_for(&self, config_path: &Path, config: &Config) -> bool {
+        self.targets == targets(config_path, config)
     }
 }
 
