@@ -2,16 +2,18 @@
 //! is claimed in the state file before its notifier runs (see
 //! [`crate::store::Delivery`] for why before), marked sent after, and
 //! handed back when the notifier fails, so it is tried again later. One
-//! notifier failing holds up no other: each keeps its own retry time.
+//! notifier failing holds up no other: each works through the notices on
+//! its own, stops at its first failure and keeps its own retry time.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
 use futures_util::future::join_all;
 
-use super::message;
-use super::notify::Notifier;
+use super::notify::{Notifier, NotifyError};
 use super::schedule::{Pending, due_now, next_after};
+use super::{Notice, message};
 use crate::config::Config;
 use crate::model::Catalog;
 use crate::store::{Delivery, Store, StoreError};
@@ -43,8 +45,9 @@ impl Deliverer {
     }
 
     /// Delivers every notice due at `now` that the ledger has not seen,
-    /// through every notifier not waiting to retry. Returns how many were
-    /// delivered.
+    /// through every notifier not waiting to retry. Each notifier goes
+    /// through the notices in order and stops at its first failure; the
+    /// notifiers run side by side. Returns how many deliveries were made.
     pub async fn deliver(
         &mut self,
         catalog: &Catalog,
@@ -53,38 +56,39 @@ impl Deliverer {
         now: DateTime<Utc>,
     ) -> Result<usize, StoreError> {
         let states = store.deadlines()?;
-        let mut jobs = Vec::new();
-        for pending in due_now(catalog, &config.reminders.leads, &states, now) {
-            let previous = states
-                .get(&pending.deadline.uid)
-                .and_then(|s| s.previous_due);
-            let notice = message::notice(&pending, previous, now, config.default_timezone);
-            for index in self.ready(now) {
-                let delivery = delivery(&pending, self.notifiers[index].name());
-                if store.claim(&delivery, now)? {
-                    jobs.push((delivery, index, notice.clone()));
-                }
-            }
+        let notices: Vec<(Pending<'_>, Notice)> =
+            due_now(catalog, &config.reminders.leads, &states, now)
+                .into_iter()
+                .map(|pending| {
+                    let previous = states
+                        .get(&pending.deadline.uid)
+                        .and_then(|s| s.previous_due);
+                    let notice = message::notice(&pending, previous, now, config.default_timezone);
+                    (pending, notice)
+                })
+                .collect();
+        if notices.is_empty() {
+            return Ok(0);
         }
-        let sends = jobs
+        let ledger = RefCell::new(store);
+        let ready = self.ready(now);
+        let runs = ready
             .iter()
-            .map(|(_, index, notice)| self.notifiers[*index].send(notice));
-        let results = join_all(sends).await;
+            .map(|&i| run(&self.notifiers[i], &notices, &ledger, now));
+        let outcomes = join_all(runs).await;
         let mut delivered = 0;
-        for ((delivery, _, notice), result) in jobs.iter().zip(results) {
-            match result {
-                Ok(()) => {
-                    store.sent(delivery, now)?;
-                    self.failing.remove(delivery.notifier);
-                    delivered += 1;
+        for (&i, outcome) in ready.iter().zip(outcomes) {
+            let name = self.notifiers[i].name();
+            let outcome = outcome?;
+            delivered += outcome.delivered;
+            match outcome.failure {
+                None => {
+                    self.failing.remove(name);
                 }
-                Err(error) => {
-                    store.release(delivery)?;
-                    let retry_at = self.failed(delivery.notifier, now);
+                Some((summary, error)) => {
+                    let retry_at = self.failed(name, now);
                     tracing::warn!(
-                        "{} notifier failed for \"{}\": {error}; trying again at {}",
-                        delivery.notifier,
-                        notice.summary,
+                        "{name} notifier failed for \"{summary}\": {error}; trying again at {}",
                         crate::time::stamp(retry_at)
                     );
                 }
@@ -129,6 +133,44 @@ impl Deliverer {
         self.failing.insert(name, Failing { failures, retry_at });
         retry_at
     }
+}
+
+/// What one notifier's run came to.
+struct Outcome {
+    delivered: usize,
+    /// The notice it failed on, and why.
+    failure: Option<(String, NotifyError)>,
+}
+
+/// Sends each of `notices` not yet claimed through `notifier`, in order,
+/// claiming each in the ledger first; stops at the first failure, handing
+/// that claim back. The ledger is only borrowed between sends.
+async fn run(
+    notifier: &Notifier,
+    notices: &[(Pending<'_>, Notice)],
+    ledger: &RefCell<&mut Store>,
+    now: DateTime<Utc>,
+) -> Result<Outcome, StoreError> {
+    let mut delivered = 0;
+    for (pending, notice) in notices {
+        let delivery = delivery(pending, notifier.name());
+        if !ledger.borrow_mut().claim(&delivery, now)? {
+            continue;
+        }
+        if let Err(error) = notifier.send(notice).await {
+            ledger.borrow_mut().release(&delivery)?;
+            return Ok(Outcome {
+                delivered,
+                failure: Some((notice.summary.clone(), error)),
+            });
+        }
+        ledger.borrow_mut().sent(&delivery, now)?;
+        delivered += 1;
+    }
+    Ok(Outcome {
+        delivered,
+        failure: None,
+    })
 }
 
 fn delivery(pending: &Pending<'_>, notifier: &'static str) -> Delivery {
