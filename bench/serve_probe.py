@@ -3,7 +3,12 @@
 
 Usage:
   serve_probe.py memory PID
-      Prints "VmRSS_KiB VmHWM_KiB" from /proc/PID/status.
+      Prints "VmRSS VmHWM RssAnon RssFile" (KiB) from /proc/PID/status:
+      RssFile is mostly the binary's own pages, shared and clean.
+
+  serve_probe.py cpu PID...
+      Prints the utime+stime of the processes PID... (all their threads),
+      summed, in milliseconds.
 
   serve_probe.py idle PID SECONDS
       Watches PID for SECONDS without touching it and prints one line of
@@ -25,12 +30,15 @@ Usage:
       with one event's `location` changed to carry a marker unique to the
       trial, by atomic rename (written under TMPDIR, on the same file
       system, then os.replace onto FILE), and polls URL with HEAD every
-      POLL_MS (default 2) until the ETag differs. The time from just
-      before the rename to the answer carrying the new ETag is the
-      trial's latency. The new body is then fetched (untimed) and must
-      hold the marker. Between trials it waits for the daemon to go quiet.
-      Prints one latency in milliseconds per line, then
-      "median=… min=… max=…" on the last line.
+      POLL_MS (default 2): first /healthz (GET) until its `generation`
+      grows, the moment the daemon has published the new snapshot; then
+      URL (HEAD) until the ETag differs, the moment the new feed is served
+      (the first request after a new snapshot renders the feed, so this
+      adds the rendering). Times run from just before the rename. The
+      new body is then fetched (untimed) and must hold the marker. Between
+      trials it waits for the daemon to go quiet. Prints "FEED_MS
+      PUBLISH_MS" per trial on standard error, then on standard output
+      "median=… min=… max=… (published: median=…)" for FEED_MS.
 
 Python 3.11 standard library only. Talks to 127.0.0.1 only.
 """
@@ -38,6 +46,7 @@ Python 3.11 standard library only. Talks to 127.0.0.1 only.
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import re
 import statistics
@@ -49,13 +58,13 @@ from pathlib import Path
 TICK_MS = 1000 / os.sysconf("SC_CLK_TCK")
 
 
-def memory(pid: int) -> tuple[int, int]:
+def memory(pid: int) -> tuple[int, ...]:
     fields = {}
     with open(f"/proc/{pid}/status", encoding="ascii") as f:
         for line in f:
             key, _, value = line.partition(":")
             fields[key] = value.split()
-    return int(fields["VmRSS"][0]), int(fields["VmHWM"][0])
+    return tuple(int(fields[k][0]) for k in ("VmRSS", "VmHWM", "RssAnon", "RssFile"))
 
 
 def proc_cpu_ticks(pid: int) -> int:
@@ -135,6 +144,12 @@ class Client:
                     raise
         raise AssertionError("unreachable")
 
+    def generation(self) -> int:
+        status, _, body = self.request("GET")
+        if status != 200:
+            raise SystemExit(f"serve_probe.py: GET {self.path} answered {status}")
+        return int(json.loads(body)["generation"])
+
     def etag(self) -> str:
         status, tag, _ = self.request("HEAD")
         if status != 200 or not tag:
@@ -149,8 +164,10 @@ def unfold(body: bytes) -> str:
     return body.decode("utf-8").replace("\r\n ", "").replace("\r\n\t", "")
 
 
-def latency(url: str, path: Path, trials: int, tmp: Path, poll_ms: float) -> list[float]:
+def latency(url: str, path: Path, trials: int, tmp: Path,
+            poll_ms: float) -> list[tuple[float, float]]:
     client = Client(url)
+    health = Client(urllib.parse.urljoin(url, "/healthz"))
     original = path.read_text(encoding="utf-8")
     if not LOCATION.search(original):
         raise SystemExit(f"serve_probe.py: no `location = ` line in {path}")
@@ -163,9 +180,15 @@ def latency(url: str, path: Path, trials: int, tmp: Path, poll_ms: float) -> lis
         text = LOCATION.sub(f'location = "{marker} ', original, count=1)
         staged = tmp / f"{path.name}.{trial}"
         staged.write_text(text, encoding="utf-8")
+        generation = health.generation()
         start = time.perf_counter()
         os.replace(staged, path)
         deadline = start + 30
+        while health.generation() == generation:
+            if time.perf_counter() > deadline:
+                raise SystemExit(f"serve_probe.py: trial {trial}: nothing published after 30 s")
+            time.sleep(poll_ms / 1000)
+        published = time.perf_counter()
         while True:
             _, tag, _ = client.request("HEAD")
             now = time.perf_counter()
@@ -174,11 +197,12 @@ def latency(url: str, path: Path, trials: int, tmp: Path, poll_ms: float) -> lis
             if now > deadline:
                 raise SystemExit(f"serve_probe.py: trial {trial}: ETag unchanged after 30 s")
             time.sleep(poll_ms / 1000)
-        results.append((now - start) * 1000)
+        results.append(((now - start) * 1000, (published - start) * 1000))
         status, _, body = client.request("GET")
         if status != 200 or marker not in unfold(body):
             raise SystemExit(f"serve_probe.py: trial {trial}: the new feed lacks `{marker}`")
-        print(f"{results[-1]:.1f}", flush=True)
+        print(f"   trial {trial}: {results[-1][0]:.1f} ms (published {results[-1][1]:.1f} ms)",
+              file=sys.stderr, flush=True)
     return results
 
 
@@ -194,9 +218,11 @@ def quiet(client: Client, still_s: float = 0.4, limit_s: float = 10) -> None:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) >= 3 and argv[1] == "memory":
-        rss, hwm = memory(int(argv[2]))
-        print(rss, hwm)
+    if len(argv) == 3 and argv[1] == "memory":
+        print(*memory(int(argv[2])))
+        return 0
+    if len(argv) >= 3 and argv[1] == "cpu":
+        print(f"{sum(proc_cpu_ticks(int(p)) for p in argv[2:]) * TICK_MS:.0f}")
         return 0
     if len(argv) == 4 and argv[1] == "idle":
         print(idle(int(argv[2]), float(argv[3])))
@@ -204,8 +230,10 @@ def main(argv: list[str]) -> int:
     if len(argv) in (6, 7) and argv[1] == "latency":
         poll = float(argv[6]) if len(argv) == 7 else 2.0
         results = latency(argv[2], Path(argv[3]), int(argv[4]), Path(argv[5]), poll)
-        print(f"median={statistics.median(results):.1f} min={min(results):.1f} "
-              f"max={max(results):.1f}")
+        feed = [r[0] for r in results]
+        published = [r[1] for r in results]
+        print(f"median={statistics.median(feed):.1f} min={min(feed):.1f} "
+              f"max={max(feed):.1f} (published: median={statistics.median(published):.1f})")
         return 0
     print(__doc__.split("\n\n")[1], file=sys.stderr)
     return 2

@@ -15,6 +15,13 @@ use confcal::config::{self, Config};
 use confcal::store::Status as Mark;
 use confcal::time::{Clock, parse_instant};
 
+/// jemalloc hands freed memory back to the system (with its background
+/// thread, which `serve` turns on, even while the daemon sleeps): after a
+/// rebuild or a large first render the idle daemon shrinks back, where the
+/// system allocator kept the peak.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
@@ -67,6 +74,9 @@ fn run(cli: Cli) -> Result<Status, CommandError> {
         Command::Extract(args) => commands::extract(&ctx, &args, &mut out),
         Command::Serve(args) => {
             logging();
+            if let Err(e) = tikv_jemalloc_ctl::background_thread::write(true) {
+                tracing::debug!("freed memory is returned only as the daemon works: {e}");
+            }
             commands::serve(&ctx, &args, clock, &mut out)
         }
         Command::Done(args) => mark(&ctx, &args, Some(Mark::Done), &mut out, &mut err),

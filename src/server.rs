@@ -28,7 +28,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::{OnceCell, watch};
 
 use crate::config::Config;
 use crate::feed::{self, FeedOptions};
@@ -103,7 +103,7 @@ impl Shared {
         })
     }
 
-    fn feed(
+    async fn feed(
         &self,
         route: Route,
         query: Option<&str>,
@@ -115,9 +115,13 @@ impl Shared {
             ..
         } = self.admit(query)?;
         let key = selection.key(route, None);
-        let rendered = self.cache.get(snapshot.generation, key, || {
-            Ok(render_feed(&snapshot, route, &selection))
-        })?;
+        let source = Arc::clone(&snapshot);
+        let rendered = self
+            .cache
+            .get(snapshot.generation, key, move || {
+                Ok(render_feed(&source, route, &selection))
+            })
+            .await?;
         Ok(represent(
             &rendered,
             headers,
@@ -126,7 +130,11 @@ impl Shared {
         ))
     }
 
-    fn upcoming(&self, query: Option<&str>, headers: &HeaderMap) -> Result<Response, Rejection> {
+    async fn upcoming(
+        &self,
+        query: Option<&str>,
+        headers: &HeaderMap,
+    ) -> Result<Response, Rejection> {
         let Admitted {
             snapshot,
             params,
@@ -134,9 +142,13 @@ impl Shared {
         } = self.admit(query)?;
         let window = window((self.clock)(), days(&params)?);
         let key = selection.key(Route::Upcoming, Some(window));
-        let rendered = self.cache.get(snapshot.generation, key, || {
-            render_upcoming(&snapshot, &selection, window)
-        })?;
+        let source = Arc::clone(&snapshot);
+        let rendered = self
+            .cache
+            .get(snapshot.generation, key, move || {
+                render_upcoming(&source, &selection, window)
+            })
+            .await?;
         Ok(represent(&rendered, headers, JSON, None))
     }
 }
@@ -149,7 +161,7 @@ async fn calendar(
     RawQuery(q): RawQuery,
     h: HeaderMap,
 ) -> Result<Response, Rejection> {
-    s.feed(Route::Calendar, q.as_deref(), &h)
+    s.feed(Route::Calendar, q.as_deref(), &h).await
 }
 
 async fn deadlines(
@@ -157,7 +169,7 @@ async fn deadlines(
     RawQuery(q): RawQuery,
     h: HeaderMap,
 ) -> Result<Response, Rejection> {
-    s.feed(Route::Deadlines, q.as_deref(), &h)
+    s.feed(Route::Deadlines, q.as_deref(), &h).await
 }
 
 async fn events(
@@ -165,7 +177,7 @@ async fn events(
     RawQuery(q): RawQuery,
     h: HeaderMap,
 ) -> Result<Response, Rejection> {
-    s.feed(Route::Events, q.as_deref(), &h)
+    s.feed(Route::Events, q.as_deref(), &h).await
 }
 
 async fn upcoming(
@@ -173,7 +185,7 @@ async fn upcoming(
     RawQuery(q): RawQuery,
     h: HeaderMap,
 ) -> Result<Response, Rejection> {
-    s.upcoming(q.as_deref(), &h)
+    s.upcoming(q.as_deref(), &h).await
 }
 
 async fn not_found() -> Rejection {
@@ -231,6 +243,8 @@ enum Rejection {
     NotFound,
     #[error("cannot write the JSON: {0}")]
     Json(#[from] serde_json::Error),
+    #[error("the body could not be made: {0}")]
+    Render(String),
 }
 
 impl IntoResponse for Rejection {
@@ -240,7 +254,7 @@ impl IntoResponse for Rejection {
             Rejection::WrongToken => StatusCode::FORBIDDEN,
             Rejection::Kind(_) | Rejection::Days(_) => StatusCode::BAD_REQUEST,
             Rejection::NotFound => StatusCode::NOT_FOUND,
-            Rejection::Json(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Rejection::Json(_) | Rejection::Render(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         let headers = [(header::CACHE_CONTROL, "no-store")];
         (status, headers, format!("{self}\n")).into_response()
@@ -468,7 +482,7 @@ struct Key {
 /// are rendered and not kept, so odd filters cannot fill memory.
 const MAX_BODIES: usize = 256;
 
-type Slot = Arc<OnceLock<Arc<Rendered>>>;
+type Slot = Arc<OnceCell<Arc<Rendered>>>;
 
 /// The bodies rendered from the newest snapshot generation seen.
 #[derive(Default)]
@@ -486,31 +500,33 @@ struct Bodies {
 
 impl Cache {
     /// The body for `key` in `generation`, rendered by `render` unless an
-    /// earlier request already did. Rendering happens outside the lock;
-    /// two first requests racing for one key may both render, and the
-    /// first body stored is the one kept.
-    fn get(
+    /// earlier request already did. Requests for a body being rendered
+    /// wait for it; rendering runs on the blocking pool, not on the
+    /// threads that answer requests.
+    async fn get(
         &self,
         generation: u64,
         key: Key,
-        render: impl FnOnce() -> Result<Vec<u8>, Rejection>,
+        render: impl FnOnce() -> Result<Vec<u8>, Rejection> + Send + 'static,
     ) -> Result<Arc<Rendered>, Rejection> {
         let Some(slot) = self.slot(generation, key) else {
-            return self.render(render);
+            return self.render(render).await;
         };
-        if let Some(hit) = slot.get() {
-            return Ok(Arc::clone(hit));
-        }
-        let fresh = self.render(render)?;
-        Ok(Arc::clone(slot.get_or_init(|| fresh)))
+        slot.get_or_try_init(|| self.render(render))
+            .await
+            .map(Arc::clone)
     }
 
-    fn render(
+    async fn render(
         &self,
-        render: impl FnOnce() -> Result<Vec<u8>, Rejection>,
+        render: impl FnOnce() -> Result<Vec<u8>, Rejection> + Send + 'static,
     ) -> Result<Arc<Rendered>, Rejection> {
         self.renders.fetch_add(1, Ordering::Relaxed);
-        render().map(|body| Arc::new(Rendered::new(body)))
+        let job = tokio::task::spawn_blocking(move || render().map(Rendered::new));
+        match job.await {
+            Ok(rendered) => rendered.map(Arc::new),
+            Err(e) => Err(Rejection::Render(e.to_string())),
+        }
     }
 
     /// The slot for `key`, once older generations and earlier windows are

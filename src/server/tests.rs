@@ -600,6 +600,15 @@ async fn identical_requests_render_once() {
     assert_eq!(server.renders(), 3);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_first_requests_share_one_render() {
+    let server = start(None).await;
+    let requests = (0..8).map(|_| server.text("/calendar.ics?tag=ovirt"));
+    let bodies = futures_util::future::join_all(requests).await;
+    assert!(bodies.windows(2).all(|pair| pair[0] == pair[1]));
+    assert_eq!(server.renders(), 1);
+}
+
 #[tokio::test]
 async fn head_gets_the_headers_without_a_body() {
     let server = start(None).await;
