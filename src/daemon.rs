@@ -25,7 +25,7 @@ use crate::refresh;
 use crate::remind::deliver::Deliverer;
 use crate::remind::notify::Notifier;
 use crate::snapshot::{Snapshot, SourceHealth};
-use crate::store::{Store, StoreError};
+use crate::store::{States, Store, StoreError};
 use crate::time::{Clock, stamp};
 
 /// The loop rereads the wall clock at least this often.
@@ -176,14 +176,15 @@ impl Daemon {
 
     async fn run(&mut self, mut stopped: channel::Receiver<bool>) {
         loop {
-            if let Err(e) = self.turn(&mut stopped).await {
+            let states = self.turn(&mut stopped).await.unwrap_or_else(|e| {
                 tracing::error!("{e}");
-            }
+                States::default()
+            });
             if *stopped.borrow() {
                 return;
             }
             let now = (self.clock)();
-            let wake = self.next_wake(now);
+            let wake = self.next_wake(&states, now);
             let nap = (wake - now).to_std().unwrap_or_default();
             tokio::select! {
                 () = tokio::time::sleep(nap) => {}
@@ -193,8 +194,10 @@ impl Daemon {
         }
     }
 
-    /// One wake-up: refresh what is due, then deliver what is due.
-    async fn turn(&mut self, stopped: &mut channel::Receiver<bool>) -> Result<(), StoreError> {
+    /// One wake-up: refresh what is due, then deliver what is due. Returns
+    /// what the ledger knows of each deadline (read once a turn: `done` and
+    /// `mute` from other processes land there).
+    async fn turn(&mut self, stopped: &mut channel::Receiver<bool>) -> Result<States, StoreError> {
         let records = self.store.records()?;
         let now = (self.clock)();
         let due = refresh::due(&self.config, &records, now);
@@ -205,20 +208,27 @@ impl Daemon {
             let fetch = refresh::refresh(&config, &due, &mut self.store, now, log_report);
             tokio::select! {
                 result = fetch => if let Err(e) = result { tracing::error!("refresh failed: {e}") },
-                _ = stopped.wait_for(|s| *s) => return Ok(()),
+                _ = stopped.wait_for(|s| *s) => return Ok(States::default()),
             }
             self.publish((self.clock)())?;
         }
         let snapshot = self.snapshots.borrow().clone();
         let now = (self.clock)();
+        let states = self.store.deadlines()?;
         self.deliverer
-            .deliver(&snapshot.catalog, &snapshot.config, &mut self.store, now)
+            .deliver(
+                &snapshot.catalog,
+                &snapshot.config,
+                &mut self.store,
+                &states,
+                now,
+            )
             .await?;
-        Ok(())
+        Ok(states)
     }
 
     /// The next moment something is due, and never more than a tick away.
-    fn next_wake(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+    fn next_wake(&self, states: &States, now: DateTime<Utc>) -> DateTime<Utc> {
         let snapshot = self.snapshots.borrow().clone();
         let records = self.store.records().unwrap_or_default();
         let refresh = refresh::remotes(&self.config)
@@ -226,7 +236,7 @@ impl Daemon {
             .min();
         let remind = self
             .deliverer
-            .next_wake(&snapshot.catalog, &self.config, &self.store, now);
+            .next_wake(&snapshot.catalog, &self.config, states, now);
         [Some(now + TICK), refresh, remind]
             .into_iter()
             .flatten()

@@ -16,7 +16,7 @@ use super::schedule::{Pending, due_now, next_after};
 use super::{Notice, message};
 use crate::config::Config;
 use crate::model::Catalog;
-use crate::store::{Delivery, Store, StoreError};
+use crate::store::{Delivery, States, Store, StoreError};
 
 /// The first retry of a failing notifier waits this long; each further
 /// failure doubles it, up to [`RETRY_CAP`].
@@ -48,16 +48,18 @@ impl Deliverer {
     /// through every notifier not waiting to retry. Each notifier goes
     /// through the notices in order and stops at its first failure; the
     /// notifiers run side by side. Returns how many deliveries were made.
+    /// `states` is what the ledger knows of each deadline, as read from
+    /// `store` for this turn.
     pub async fn deliver(
         &mut self,
         catalog: &Catalog,
         config: &Config,
         store: &mut Store,
+        states: &States,
         now: DateTime<Utc>,
     ) -> Result<usize, StoreError> {
-        let states = store.deadlines()?;
         let notices: Vec<(Pending<'_>, Notice)> =
-            due_now(catalog, &config.reminders.leads, &states, now)
+            due_now(catalog, &config.reminders.leads, states, now)
                 .into_iter()
                 .map(|pending| {
                     let previous = states
@@ -104,11 +106,10 @@ impl Deliverer {
         &self,
         catalog: &Catalog,
         config: &Config,
-        store: &Store,
+        states: &States,
         now: DateTime<Utc>,
     ) -> Option<DateTime<Utc>> {
-        let states = store.deadlines().ok()?;
-        let reminder = next_after(catalog, &config.reminders.leads, &states, now);
+        let reminder = next_after(catalog, &config.reminders.leads, states, now);
         let retry = self.failing.values().map(|f| f.retry_at).min();
         reminder.into_iter().chain(retry).min()
     }
