@@ -60,32 +60,11 @@ if [[ ${NO_GNU_TIME:-} == 1 ]] || [[ ! -x $TIME ]]; then
     TIME=
 fi
 
-# --- build -------------------------------------------------------------------
-echo "== cargo build --release" >&2
-cargo build --release --quiet || die "cargo build --release failed"
-BIN=${CARGO_TARGET_DIR:-$ROOT/target}/release/confcal
-[[ -x $BIN ]] || die "no binary at $BIN"
-
-# --- temporary folder and cleanup --------------------------------------------
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/confcal-refresh-bench.XXXXXX")
-SERVER_PIDS=()
-cleanup() {
-    local pid
-    for pid in "${SERVER_PIDS[@]}"; do
-        kill "$pid" 2>/dev/null || true
-    done
-    for pid in "${SERVER_PIDS[@]}"; do
-        wait "$pid" 2>/dev/null || true
-    done
-    if [[ ${KEEP:-} == 1 ]]; then
-        echo "data kept in $WORK" >&2
-    else
-        rm -rf "$WORK"
-    fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+# --- build, temporary folder and cleanup ------------------------------------
+# shellcheck source=bench/common.sh
+source "$ROOT/bench/common.sh"
+build_release
+make_workdir refresh
 
 # --- data --------------------------------------------------------------------
 DATA=$WORK/feeds
@@ -100,7 +79,7 @@ BODY_BYTES=${BODY_BYTES//[[:space:]]/}
 start_server() { # start_server ADDR PORT READY_FILE
     python3 "$ROOT/bench/etag_server.py" "$DATA" --bind "$1" --port "$2" --ready "$3" \
         </dev/null >>"$WORK/server.log" 2>&1 &
-    SERVER_PIDS+=("$!")
+    CHILDREN+=("$!")
 }
 
 wait_ready() { # wait_ready READY_FILE PID
@@ -117,13 +96,13 @@ host() { echo "127.0.0.$1"; }
 
 echo "== starting $HOSTS servers on $(host 1) ... $(host "$HOSTS")" >&2
 start_server "$(host 1)" 0 "$WORK/ready.1"
-wait_ready "$WORK/ready.1" "${SERVER_PIDS[0]}"
+wait_ready "$WORK/ready.1" "${CHILDREN[0]}"
 PORT=$(<"$WORK/ready.1")
 for ((h = 2; h <= HOSTS; h++)); do
     start_server "$(host "$h")" "$PORT" "$WORK/ready.$h"
 done
 for ((h = 2; h <= HOSTS; h++)); do
-    wait_ready "$WORK/ready.$h" "${SERVER_PIDS[h - 1]}"
+    wait_ready "$WORK/ready.$h" "${CHILDREN[h - 1]}"
 done
 
 # Response counts by status, summed over all servers, as "200=N 304=N ..."

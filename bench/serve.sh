@@ -143,32 +143,11 @@ if [[ $PIN == 1 ]]; then
     SERVER_CPUS=1
 fi
 
-# --- build -------------------------------------------------------------------
-say "cargo build --release"
-cargo build --release --quiet || die "cargo build --release failed"
-BIN=${CARGO_TARGET_DIR:-$ROOT/target}/release/confcal
-[[ -x $BIN ]] || die "no binary at $BIN"
-
-# --- temporary folder and cleanup --------------------------------------------
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/confcal-serve-bench.XXXXXX")
-CHILDREN=()
-cleanup() {
-    local pid
-    for pid in "${CHILDREN[@]}"; do
-        kill "$pid" 2>/dev/null || true
-    done
-    for pid in "${CHILDREN[@]}"; do
-        wait "$pid" 2>/dev/null || true
-    done
-    if [[ ${KEEP:-} == 1 ]]; then
-        echo "data kept in $WORK" >&2
-    else
-        rm -rf "$WORK"
-    fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+# --- build, temporary folder and cleanup ------------------------------------
+# shellcheck source=bench/common.sh
+source "$ROOT/bench/common.sh"
+build_release
+make_workdir serve
 
 # stop PID: SIGTERM, then waits for it to end (SIGKILL after 10 s).
 stop() {

@@ -159,14 +159,21 @@ pub fn next_due(
     Some(history.retry_until.map_or(due, |until| due.max(until)))
 }
 
+/// `base` for the first failure, doubled for each further one, never more
+/// than `cap`.
+#[must_use]
+pub fn doubling(base: Duration, cap: Duration, failures: u32) -> Duration {
+    let doublings = failures.saturating_sub(1).min(16);
+    (base * 2_i32.pow(doublings)).min(cap)
+}
+
 /// The wait before retry number `failures`: doubling from a minute up to
 /// six hours, scaled by a jitter between one half and one that is fixed
 /// for a source and attempt, so that sources failing together spread out
 /// and a run can be repeated exactly.
 #[must_use]
 pub fn backoff(failures: u32, key: &str) -> Duration {
-    let doublings = failures.saturating_sub(1).min(16);
-    let full = (BACKOFF_BASE * 2_i32.pow(doublings)).min(BACKOFF_CAP);
+    let full = doubling(BACKOFF_BASE, BACKOFF_CAP, failures);
     let mut hasher = DefaultHasher::new();
     (key, failures).hash(&mut hasher);
     let per_mille = i32::try_from(500 + hasher.finish() % 501).unwrap_or(1000);

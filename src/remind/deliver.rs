@@ -16,6 +16,7 @@ use super::schedule::{Pending, due_now, next_after};
 use super::{Notice, message};
 use crate::config::Config;
 use crate::model::Catalog;
+use crate::schedule::doubling;
 use crate::store::{Delivery, States, Store, StoreError};
 
 /// The first retry of a failing notifier waits this long; each further
@@ -128,9 +129,7 @@ impl Deliverer {
     /// Counts a failure of `name` and returns when to try it again.
     fn failed(&mut self, name: &'static str, now: DateTime<Utc>) -> DateTime<Utc> {
         let failures = self.failing.get(name).map_or(0, |f| f.failures) + 1;
-        let doublings = failures.saturating_sub(1).min(10);
-        let wait = (RETRY_BASE * 2_i32.pow(doublings)).min(RETRY_CAP);
-        let retry_at = now + wait;
+        let retry_at = now + doubling(RETRY_BASE, RETRY_CAP, failures);
         self.failing.insert(name, Failing { failures, retry_at });
         retry_at
     }
