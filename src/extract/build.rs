@@ -1,13 +1,19 @@
-//! Putting the findings of a document's sentences together: which event
-//! each date and deadline belongs to (the name in its sentence, else the
-//! event last spoken of), which year a date without one means, and how
-//! sure each fact is.
+//! Putting the findings of a document's sentences together. Every
+//! announcement has a main event — the one its title (an email's Subject,
+//! the first heading) names — and a date or deadline belongs to it unless
+//! the text names another: the name in the date's own sentence, else the
+//! event its section heading names, else the event last spoken of. An
+//! event's dates are the best evidence found for it (a range under its
+//! heading or "takes place" beats a passing mention), read in the
+//! document's own words before any quoted reply. A deadline said to be
+//! extended replaces the earlier one of its kind. Years left out are read
+//! against the publication date.
 
 use chrono::{Datelike, NaiveDate};
 
 use super::dates::{self, DateMention, Day, Found, resolve};
 use super::names::{self, NameMention};
-use super::roles::{Role, classify};
+use super::roles::{self, Role, classify};
 use super::text::Document;
 use super::{ExtractedDeadline, ExtractedEvent};
 use crate::model::{DeadlineKind, EventKind};
@@ -17,24 +23,41 @@ struct Sentence<'a> {
     text: &'a str,
     line: usize,
     heading: bool,
+    /// Quote depth: 0 for the document's own words.
+    quote: u8,
+    /// The heading the sentence stands under.
+    section: Option<&'a str>,
 }
 
 fn sentences(doc: &Document) -> Vec<Sentence<'_>> {
-    let title = doc.title.iter().map(|t| Sentence {
-        text: t.as_str(),
-        line: 1,
-        heading: true,
-    });
-    let body = doc.blocks.iter().flat_map(|block| {
-        super::text::sentences(&block.text)
-            .into_iter()
-            .map(move |(_, text)| Sentence {
+    let mut out: Vec<Sentence<'_>> = doc
+        .title
+        .iter()
+        .map(|t| Sentence {
+            text: t.as_str(),
+            line: 1,
+            heading: true,
+            quote: 0,
+            section: None,
+        })
+        .collect();
+    let mut section: Option<&str> = None;
+    for block in &doc.blocks {
+        let under = if block.heading { None } else { section };
+        for (_, text) in super::text::sentences(&block.text) {
+            out.push(Sentence {
                 text,
                 line: block.line,
                 heading: block.heading,
-            })
-    });
-    title.chain(body).collect()
+                quote: block.quote,
+                section: under,
+            });
+        }
+        if block.heading {
+            section = Some(block.text.as_str());
+        }
+    }
+    out
 }
 
 /// A date as found, and the date its year is read against.
@@ -44,17 +67,60 @@ struct Dated {
     anchor: Option<NaiveDate>,
 }
 
+/// A candidate for an event's dates, with how strongly the text backs it.
+#[derive(Debug)]
+struct Candidate {
+    score: i32,
+    dated: Dated,
+    evidence: String,
+    line: usize,
+}
+
+/// A deadline stated for an event.
+#[derive(Debug, Clone)]
+struct Claim {
+    kind: DeadlineKind,
+    dated: Dated,
+    evidence: String,
+    line: usize,
+    /// Whether the sentence named the event.
+    named: bool,
+    quote: u8,
+    /// Whether the sentence says the deadline was extended or moved.
+    extended: bool,
+}
+
 #[derive(Debug)]
 struct Entity {
     key: String,
     name: String,
     kind: EventKind,
     generic: bool,
-    dates: Option<Dated>,
+    candidates: Vec<Candidate>,
     location: Option<String>,
     evidence: String,
     line: usize,
-    deadlines: Vec<(DeadlineKind, Dated, String, usize, bool)>,
+    claims: Vec<Claim>,
+}
+
+impl Entity {
+    fn new(key: String, name: String, mention: &NameMention, evidence: &str, line: usize) -> Self {
+        Entity {
+            key,
+            name,
+            kind: mention.kind,
+            generic: mention.generic,
+            candidates: Vec::new(),
+            location: None,
+            evidence: evidence.to_owned(),
+            line,
+            claims: Vec::new(),
+        }
+    }
+
+    fn best(&self) -> Option<&Candidate> {
+        self.candidates.iter().rev().max_by_key(|c| c.score)
+    }
 }
 
 /// The events of `doc`, with years read against `published`.
@@ -66,10 +132,12 @@ pub(super) fn events(doc: &Document, published: Option<NaiveDate>) -> Vec<Extrac
         published,
         years,
         entities: Vec::new(),
+        main: None,
         current: None,
         current_named: None,
         orphans: Vec::new(),
     };
+    builder.main_event(doc);
     for (index, (sentence, found)) in sentences.iter().zip(&found).enumerate() {
         builder.sentence(index, sentence, found);
     }
@@ -93,12 +161,14 @@ struct Builder {
     published: Option<NaiveDate>,
     years: Vec<(usize, i32)>,
     entities: Vec<Entity>,
+    /// The event the title names.
+    main: Option<usize>,
     /// The event last spoken of, named or not.
     current: Option<usize>,
     /// The named event last spoken of.
     current_named: Option<usize>,
     /// Deadlines no event could be found for yet.
-    orphans: Vec<(DeadlineKind, Dated, String, usize, bool)>,
+    orphans: Vec<Claim>,
 }
 
 /// Words before a name that make it a reference point, not the subject:
@@ -122,7 +192,44 @@ const REFERENCE: &[&str] = &[
     "behind",
 ];
 
+/// Words that say a deadline moved.
+const EXTENDED: &[&str] = &[
+    "extended",
+    "extension",
+    "new deadline",
+    "postponed",
+    "pushed back",
+    "moved to",
+    "now due",
+    "previously",
+];
+
 impl Builder {
+    /// The event the title (or, without one, a heading among the first
+    /// blocks) names becomes the main event.
+    fn main_event(&mut self, doc: &Document) {
+        let title = doc.title.as_deref().or_else(|| {
+            doc.blocks
+                .iter()
+                .take(4)
+                .find(|b| b.heading)
+                .map(|b| b.text.as_str())
+        });
+        let Some(title) = title else { return };
+        let Some(name) = names::from_title(title) else {
+            return;
+        };
+        let key = key_of(&name.name);
+        if key.is_empty() {
+            return;
+        }
+        self.entities
+            .push(Entity::new(key, name.name.clone(), &name, title, 1));
+        self.main = Some(0);
+        self.current = Some(0);
+        self.current_named = Some(0);
+    }
+
     fn sentence(&mut self, index: usize, sentence: &Sentence<'_>, found: &Found) {
         let text = sentence.text;
         let names = names::find(text);
@@ -130,33 +237,51 @@ impl Builder {
         for name in &names {
             ids.push(self.entity(name, sentence));
         }
-        let past = found.relatives.iter().any(|r| r.past);
+        let section_event = self.section_event(sentence);
         let anchor = self.anchor(index);
         for (k, mention) in found.dates.iter().enumerate() {
             let previous_end = k.checked_sub(1).map_or(0, |p| found.dates[p].span.end);
             let next_start = found.dates.get(k + 1).map_or(text.len(), |m| m.span.start);
             let has_name = !names.is_empty() || sentence.heading;
-            let role = classify(
+            let role = roles::in_context(
+                classify(
+                    text,
+                    &mention.span,
+                    (previous_end, next_start),
+                    has_name,
+                    mention.end.is_some(),
+                ),
                 text,
                 &mention.span,
-                (previous_end, next_start),
-                has_name,
+                previous_end,
+                sentence.section,
                 mention.end.is_some(),
             );
             let dated = Dated {
                 mention: mention.clone(),
                 anchor,
             };
+            let subject = Subject {
+                names: &names,
+                ids: &ids,
+                section: section_event,
+            };
             match role {
-                Role::Event if !past => self.event_date(text, sentence, &names, &ids, dated),
-                Role::Deadline(kind) => self.deadline(text, sentence, &names, &ids, kind, dated),
-                _ => {}
+                Role::Event => self.event_date(sentence, &subject, dated),
+                Role::Deadline(kind) => self.deadline(sentence, &subject, kind, dated),
+                Role::Ignore => {}
             }
         }
         self.labelled_place(text);
+        self.remember(text, &names, &ids);
+    }
+
+    /// The named events of a sentence that are its subjects (not reference
+    /// points) become the events last spoken of.
+    fn remember(&mut self, text: &str, names: &[NameMention], ids: &[usize]) {
         let subjects: Vec<usize> = names
             .iter()
-            .zip(&ids)
+            .zip(ids)
             .filter(|(n, _)| !is_reference(text, n))
             .map(|(_, id)| *id)
             .collect();
@@ -172,11 +297,26 @@ impl Builder {
         }
     }
 
+    /// The event the section heading of a sentence names, if it names one
+    /// already known or a new one.
+    fn section_event(&mut self, sentence: &Sentence<'_>) -> Option<usize> {
+        let heading = sentence.section?;
+        let name = names::find(heading).into_iter().next()?;
+        let under = Sentence {
+            text: heading,
+            line: sentence.line,
+            heading: true,
+            quote: sentence.quote,
+            section: None,
+        };
+        Some(self.entity(&name, &under))
+    }
+
     /// "Location: Barcelona, Spain" gives the place of the event last
     /// spoken of, if it has none.
     fn labelled_place(&mut self, text: &str) {
         let lower = text.to_lowercase();
-        if !["location:", "venue:", "where:"]
+        if !["location:", "venue:", "where:", "place:"]
             .iter()
             .any(|l| lower.contains(l))
         {
@@ -196,28 +336,33 @@ impl Builder {
             if let Some(found) = self.entities.iter().rposition(|e| e.kind == name.kind) {
                 return found;
             }
+            if let Some(main) = self.main
+                && matches!(
+                    name.kind,
+                    EventKind::Conference | EventKind::Summit | EventKind::Workshop
+                )
+            {
+                return main;
+            }
             format!("generic:{:?}", name.kind)
         } else {
             key_of(&name.name)
         };
-        if let Some(found) = self.entities.iter().position(|e| e.key == key) {
+        if let Some(found) = self.entities.iter().position(|e| same_event(&e.key, &key)) {
             return found;
         }
-        self.entities.push(Entity {
+        let display = if name.generic {
+            generic_name(name.kind)
+        } else {
+            name.name.clone()
+        };
+        self.entities.push(Entity::new(
             key,
-            name: if name.generic {
-                generic_name(name.kind)
-            } else {
-                name.name.clone()
-            },
-            kind: name.kind,
-            generic: name.generic,
-            dates: None,
-            location: None,
-            evidence: sentence.text.to_owned(),
-            line: sentence.line,
-            deadlines: Vec::new(),
-        });
+            display,
+            name,
+            sentence.text,
+            sentence.line,
+        ));
         self.entities.len() - 1
     }
 
@@ -231,57 +376,55 @@ impl Builder {
     }
 
     /// The event a date in this sentence is about: the name nearest before
-    /// it that is not a reference point, else after it, else the one last
-    /// spoken of.
+    /// it that is not a reference point, else after it, else the event its
+    /// section names, else the one last spoken of, else the main event.
     fn subject(
         &self,
         text: &str,
-        names: &[NameMention],
-        ids: &[usize],
+        subject: &Subject<'_>,
         at: usize,
         named_only: bool,
     ) -> Option<usize> {
-        let candidates = names.iter().zip(ids).filter(|(n, id)| {
+        let candidates = subject.names.iter().zip(subject.ids).filter(|(n, id)| {
             !(is_reference(text, n) || named_only && self.entities[**id].generic)
         });
         let (before, after): (Vec<_>, Vec<_>) = candidates.partition(|(n, _)| n.span.start < at);
+        let last = if named_only {
+            self.current_named
+        } else {
+            self.current
+        };
         before
             .last()
             .or(after.first())
             .map(|(_, id)| **id)
-            .or(if named_only {
-                self.current_named
-            } else {
-                self.current
-            })
+            .or(subject.section)
+            .or(last)
+            .or(self.main)
     }
 
-    fn event_date(
-        &mut self,
-        text: &str,
-        sentence: &Sentence<'_>,
-        names: &[NameMention],
-        ids: &[usize],
-        dated: Dated,
-    ) {
+    fn event_date(&mut self, sentence: &Sentence<'_>, subject: &Subject<'_>, dated: Dated) {
+        let text = sentence.text;
         // A lone date with no event named ("Time: November 7, 9:00") is a
         // session or an aside, unless the sentence says something is held.
-        if names.is_empty() && dated.mention.end.is_none() && !super::roles::happening(text) {
+        if subject.names.is_empty()
+            && dated.mention.end.is_none()
+            && !sentence.heading
+            && !roles::happening(text)
+        {
             return;
         }
-        let Some(id) = self.subject(text, names, ids, dated.mention.span.start, false) else {
+        let Some(id) = self.subject(text, subject, dated.mention.span.start, false) else {
             return;
         };
+        let score = evidence_score(sentence, &dated.mention, !subject.names.is_empty());
         let entity = &mut self.entities[id];
-        let better = match &entity.dates {
-            None => true,
-            Some(old) => !old.mention.has_year() && dated.mention.has_year(),
-        };
-        if better {
-            entity.dates = Some(dated);
-            text.clone_into(&mut entity.evidence);
-            entity.line = sentence.line;
-        }
+        entity.candidates.push(Candidate {
+            score,
+            dated,
+            evidence: text.to_owned(),
+            line: sentence.line,
+        });
         if let Some(place) = names::location(text) {
             let venue_like = venue(&place);
             if entity
@@ -297,40 +440,113 @@ impl Builder {
 
     fn deadline(
         &mut self,
-        text: &str,
         sentence: &Sentence<'_>,
-        names: &[NameMention],
-        ids: &[usize],
+        subject: &Subject<'_>,
         kind: DeadlineKind,
         dated: Dated,
     ) {
-        let in_sentence = ids.iter().any(|id| !self.entities[*id].generic);
-        let entry = (kind, dated, text.to_owned(), sentence.line, in_sentence);
-        match self.subject(text, names, ids, entry.1.mention.span.start, true) {
-            Some(id) => self.entities[id].deadlines.push(entry),
-            None => self.orphans.push(entry),
+        let text = sentence.text;
+        let lower = text.to_lowercase();
+        let claim = Claim {
+            kind,
+            named: subject.ids.iter().any(|id| !self.entities[*id].generic),
+            evidence: text.to_owned(),
+            line: sentence.line,
+            quote: sentence.quote,
+            extended: EXTENDED.iter().any(|w| lower.contains(w)),
+            dated,
+        };
+        match self.subject(text, subject, claim.dated.mention.span.start, true) {
+            Some(id) => self.entities[id].claims.push(claim),
+            None => self.orphans.push(claim),
         }
     }
 
-    /// The events found; deadlines that named no event go to the first
-    /// named event with dates (or, failing that, any named one).
+    /// The events found; deadlines that named no event go to the main
+    /// event, else the first named event with dates (or any named one).
     fn finish(mut self) -> Vec<ExtractedEvent> {
-        let main = self
-            .entities
-            .iter()
-            .position(|e| !e.generic && e.dates.is_some())
-            .or_else(|| self.entities.iter().position(|e| !e.generic));
+        let main = self.main.or_else(|| {
+            self.entities
+                .iter()
+                .position(|e| !e.generic && !e.candidates.is_empty())
+                .or_else(|| self.entities.iter().position(|e| !e.generic))
+        });
+        let main = main.or_else(|| {
+            // Deadlines with no event named anywhere still belong to the
+            // event the document is about, even if its title names none.
+            (!self.orphans.is_empty()).then(|| {
+                let name = NameMention {
+                    span: 0..0,
+                    name: "Announced event".to_owned(),
+                    kind: EventKind::Other,
+                    generic: false,
+                };
+                let key = "announced event".to_owned();
+                self.entities
+                    .push(Entity::new(key, name.name.clone(), &name, "", 1));
+                self.entities.len() - 1
+            })
+        });
         if let Some(main) = main {
             let orphans = std::mem::take(&mut self.orphans);
-            self.entities[main].deadlines.extend(orphans);
+            self.entities[main].claims.extend(orphans);
+        }
+        // A deadline quoted from an earlier message gives way to one the
+        // message itself states, whichever event each was given to.
+        let shallowest = |kind: DeadlineKind, entities: &[Entity]| {
+            entities
+                .iter()
+                .flat_map(|e| &e.claims)
+                .filter(|c| c.kind == kind)
+                .map(|c| c.quote)
+                .min()
+        };
+        let floors: Vec<(DeadlineKind, u8)> = DeadlineKind::ALL
+            .iter()
+            .filter_map(|k| shallowest(*k, &self.entities).map(|q| (*k, q)))
+            .collect();
+        for entity in &mut self.entities {
+            entity
+                .claims
+                .retain(|c| floors.iter().all(|(k, q)| *k != c.kind || c.quote <= *q));
         }
         let published = self.published;
         self.entities
             .into_iter()
-            .filter(|e| e.dates.is_some() || (!e.deadlines.is_empty() && !e.generic))
-            .filter_map(|e| finish_one(e, published))
+            .filter(|e| !e.candidates.is_empty() || (!e.claims.is_empty() && !e.generic))
+            .map(|e| finish_one(e, published))
             .collect()
     }
+}
+
+/// The names, their entities and the section's event of one sentence.
+struct Subject<'a> {
+    names: &'a [NameMention],
+    ids: &'a [usize],
+    section: Option<usize>,
+}
+
+/// How strongly a sentence backs a date as its event's dates: a range, the
+/// words "takes place" or "Dates:", a heading, a stated year and the
+/// event's name beside it count for; a quoted reply against.
+fn evidence_score(sentence: &Sentence<'_>, mention: &DateMention, named: bool) -> i32 {
+    let mut score = 0;
+    if mention.end.is_some() {
+        score += 3;
+    }
+    if roles::happening(sentence.text) {
+        score += 3;
+    }
+    if sentence.heading {
+        score += 2;
+    }
+    if mention.has_year() {
+        score += 1;
+    }
+    if named {
+        score += 1;
+    }
+    score - 4 * i32::from(sentence.quote)
 }
 
 /// Whether a name is only a reference point in its sentence ("right
@@ -342,9 +558,11 @@ fn is_reference(text: &str, name: &NameMention) -> bool {
     REFERENCE.iter().any(|r| before.ends_with(r))
 }
 
-fn finish_one(entity: Entity, published: Option<NaiveDate>) -> Option<ExtractedEvent> {
-    let (start, end) = match &entity.dates {
-        Some(d) => {
+fn finish_one(entity: Entity, published: Option<NaiveDate>) -> ExtractedEvent {
+    let best = entity.best();
+    let (start, end) = match best {
+        Some(c) => {
+            let d = &c.dated;
             let start = resolve(d.mention.start, d.anchor);
             let end = d
                 .mention
@@ -355,34 +573,22 @@ fn finish_one(entity: Entity, published: Option<NaiveDate>) -> Option<ExtractedE
         }
         None => (None, None),
     };
-    if let (Some(published), Some(end)) = (published, end)
-        && end < published - chrono::Duration::days(30)
-    {
-        return None;
-    }
-    let mut deadlines: Vec<ExtractedDeadline> = entity
-        .deadlines
-        .iter()
-        .filter_map(|(kind, dated, evidence, line, named)| {
-            deadline(*kind, dated, start, evidence, *line, *named)
-        })
-        .collect();
-    deadlines.sort_by_key(|d| (d.date, d.time));
-    deadlines.dedup_by(|a, b| a.kind == b.kind && a.date == b.date);
-    let times = entity.dates.as_ref().and_then(|d| {
-        let t = d.mention.times.as_ref()?;
-        (d.mention.end.is_none()).then(|| (t.start, t.end, t.zone.clone()))
+    let deadlines = deadlines(&entity.claims, start);
+    let times = best.and_then(|c| {
+        let t = c.dated.mention.times.as_ref()?;
+        (c.dated.mention.end.is_none()).then(|| (t.start, t.end, t.zone.clone()))
     });
+    let has_year = best.is_some_and(|c| c.dated.mention.has_year());
+    let (evidence, line) = best.map_or((entity.evidence.clone(), entity.line), |c| {
+        (c.evidence.clone(), c.line)
+    });
+    let _ = published;
     let mut confidence: f32 = 0.3;
     confidence += if entity.generic { 0.0 } else { 0.3 };
     confidence += if start.is_some() { 0.2 } else { 0.0 };
     confidence += if entity.location.is_some() { 0.1 } else { 0.0 };
-    confidence += if entity.dates.as_ref().is_some_and(|d| d.mention.has_year()) {
-        0.1
-    } else {
-        0.0
-    };
-    Some(ExtractedEvent {
+    confidence += if has_year { 0.1 } else { 0.0 };
+    ExtractedEvent {
         name: entity.name,
         kind: entity.kind,
         start,
@@ -390,22 +596,37 @@ fn finish_one(entity: Entity, published: Option<NaiveDate>) -> Option<ExtractedE
         times,
         location: entity.location,
         confidence: confidence.min(1.0),
-        evidence: entity.evidence,
-        line: entity.line,
+        evidence,
+        line,
         deadlines,
-    })
+    }
+}
+
+/// The deadlines of an event's claims: an extension instead of the date
+/// it replaces, one of each kind and date.
+fn deadlines(claims: &[Claim], event_start: Option<NaiveDate>) -> Vec<ExtractedDeadline> {
+    let mut out: Vec<(bool, ExtractedDeadline)> = claims
+        .iter()
+        .filter_map(|c| deadline(c, event_start).map(|d| (c.extended, d)))
+        .collect();
+    let latest_extension = |kind: DeadlineKind, out: &[(bool, ExtractedDeadline)]| {
+        out.iter()
+            .filter(|(ext, d)| *ext && d.kind == kind)
+            .map(|(_, d)| d.date)
+            .max()
+    };
+    let snapshot = out.clone();
+    out.retain(|(ext, d)| *ext || latest_extension(d.kind, &snapshot).is_none_or(|e| d.date > e));
+    let mut out: Vec<ExtractedDeadline> = out.into_iter().map(|(_, d)| d).collect();
+    out.sort_by_key(|d| (d.date, d.time));
+    out.dedup_by(|a, b| a.kind == b.kind && a.date == b.date);
+    out
 }
 
 /// A deadline's date: its own year, else read against the anchor but
 /// before the event starts, else in the event's year.
-fn deadline(
-    kind: DeadlineKind,
-    dated: &Dated,
-    event_start: Option<NaiveDate>,
-    evidence: &str,
-    line: usize,
-    named: bool,
-) -> Option<ExtractedDeadline> {
+fn deadline(claim: &Claim, event_start: Option<NaiveDate>) -> Option<ExtractedDeadline> {
+    let dated = &claim.dated;
     let day = dated.mention.start;
     let date = match (day.year, dated.anchor, event_start) {
         (Some(_), _, _) => resolve(day, None)?,
@@ -413,7 +634,7 @@ fn deadline(
         (None, anchor, None) => resolve(day, anchor)?,
     };
     let mut confidence: f32 = 0.5;
-    confidence += if named { 0.2 } else { 0.1 };
+    confidence += if claim.named { 0.2 } else { 0.1 };
     confidence += if day.year.is_some() { 0.2 } else { 0.1 };
     confidence += if dated.mention.times.is_some() {
         0.1
@@ -421,13 +642,13 @@ fn deadline(
         0.0
     };
     Some(ExtractedDeadline {
-        kind,
+        kind: claim.kind,
         date,
         time: dated.mention.times.as_ref().map(|t| t.start),
         zone: dated.mention.stated_zone().cloned(),
         confidence: confidence.min(1.0),
-        evidence: evidence.to_owned(),
-        line,
+        evidence: claim.evidence.clone(),
+        line: claim.line,
     })
 }
 
@@ -439,6 +660,13 @@ fn before(day: Day, anchor: Option<NaiveDate>, start: NaiveDate) -> Option<Naive
         return day.in_year(date.year() - 1);
     }
     Some(date)
+}
+
+/// Whether two name keys are one event: equal, or one the other with
+/// words before or after it ("lss" and "linuxsecuritysummit" are not, but
+/// "securitysummit" and "linuxsecuritysummit" are).
+fn same_event(a: &str, b: &str) -> bool {
+    a == b || (a.len() >= 6 && b.len() >= 6 && (a.ends_with(b) || b.ends_with(a)))
 }
 
 /// Names compare without case, a leading "the", a year or punctuation.

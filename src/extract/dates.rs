@@ -313,7 +313,10 @@ fn day_at(toks: &[Token], i: usize) -> Option<u32> {
     let (value, digits) = number(toks, i)?;
     let decimal =
         i >= 1 && (punct(toks, i - 1, '.') || punct(toks, i - 1, ':')) && touching(toks, i - 1);
-    let timeish = punct(toks, i + 1, ':') && touching(toks, i);
+    let timeish = punct(toks, i + 1, ':')
+        && touching(toks, i)
+        && number(toks, i + 2).is_some()
+        && touching(toks, i + 1);
     ((1..=31).contains(&value) && digits <= 2 && !decimal && !timeish).then_some(value)
 }
 
@@ -347,12 +350,33 @@ fn dash_at(toks: &[Token], i: usize) -> Option<usize> {
     .then_some(i + 1)
 }
 
+/// The index after a weekday ("Friday, ") or a "the" at `i`, else `i`:
+/// the second half of "Thursday, June 26 – Friday, June 27" or "from the
+/// 19th to the 23rd".
+fn skip_filler(toks: &[Token], i: usize) -> usize {
+    let i = if word(toks, i) == Some("the") {
+        i + 1
+    } else {
+        i
+    };
+    weekday_at(toks, i).map_or(i, |(_, next)| next)
+}
+
 /// A date or date range starting at token `i`.
 fn date_at(toks: &[Token], i: usize) -> Option<(DateMention, usize)> {
+    if let Some(found) = end_of_month(toks, i) {
+        return Some(found);
+    }
     let (weekday, j) = weekday_at(toks, i).map_or((None, i), |(w, j)| (Some(w), j));
+    let j = if word(toks, j) == Some("the") && number(toks, j + 1).is_some() {
+        j + 1
+    } else {
+        j
+    };
     let (start, end, next) = iso_at(toks, j)
         .or_else(|| month_first(toks, j))
         .or_else(|| day_first(toks, j))?;
+    let (end, next) = day_list(toks, start, end, next);
     let (start, end) = share_year(start, end);
     if !valid(start) || end.is_some_and(|e| !valid(e)) {
         return None;
@@ -366,6 +390,70 @@ fn date_at(toks: &[Token], i: usize) -> Option<(DateMention, usize)> {
         zone: None,
     };
     Some((mention, next))
+}
+
+/// "end of October [2031]": the last day of that month.
+fn end_of_month(toks: &[Token], i: usize) -> Option<(DateMention, usize)> {
+    if word(toks, i)? != "end" || word(toks, i + 1) != Some("of") {
+        return None;
+    }
+    let (m, j) = month_at(toks, i + 2)?;
+    if day_at(toks, j).is_some() {
+        return None;
+    }
+    let (year, next) = year_at(toks, j).map_or((None, j), |(y, n)| (Some(y), n));
+    let last = (28..=31)
+        .rev()
+        .find(|d| NaiveDate::from_ymd_opt(year.unwrap_or(2000), m, *d).is_some())?;
+    let start = Day {
+        year,
+        month: m,
+        day: last,
+    };
+    let mention = DateMention {
+        span: toks[i].span.start..toks[next - 1].span.end,
+        start,
+        end: None,
+        weekday: None,
+        times: None,
+        zone: None,
+    };
+    Some((mention, next))
+}
+
+/// Days listed after a date with "and" or "&" ("June 4 & 5", "Apr 18-19 &
+/// 25-26", "4 and 5 March" is read by the day-first form): the range from
+/// the first day to the last one listed, in the same month.
+fn day_list(toks: &[Token], start: Day, end: Option<Day>, next: usize) -> (Option<Day>, usize) {
+    let mut last = end.unwrap_or(start);
+    let mut at = next;
+    loop {
+        let joined = word(toks, at) == Some("and") || punct(toks, at, '&');
+        let Some(d) = day_at(toks, at + 1).filter(|_| joined) else {
+            break;
+        };
+        if d <= last.day || month_at(toks, at + 2).is_some() {
+            break;
+        }
+        let mut after = at + 2;
+        let mut day = d;
+        if let Some(k) = dash_at(toks, after)
+            && let Some(d2) = day_at(toks, k).filter(|d2| *d2 > d)
+        {
+            day = d2;
+            after = k + 1;
+        }
+        last = Day { day, ..last };
+        at = after;
+        if let Some((y, n)) = year_at(toks, at) {
+            last.year = Some(y);
+            at = n;
+        }
+    }
+    if at == next {
+        return (end, next);
+    }
+    (Some(last), at)
 }
 
 type Dates = (Day, Option<Day>, usize);
@@ -400,13 +488,19 @@ fn iso_at(toks: &[Token], i: usize) -> Option<Dates> {
 fn month_first(toks: &[Token], i: usize) -> Option<Dates> {
     let (m, j) = month_at(toks, i)?;
     let d = day_at(toks, j)?;
+    // "Oct. 15. - 17.": a period after a day number, as German writes it.
+    let j = if punct(toks, j + 1, '.') && dash_at(toks, j + 2).is_some() {
+        j + 1
+    } else {
+        j
+    };
     let (year, mut next) = year_at(toks, j + 1).map_or((None, j + 1), |(y, n)| (Some(y), n));
     let start = Day {
         year,
         month: m,
         day: d,
     };
-    let Some(after_dash) = dash_at(toks, next) else {
+    let Some(after_dash) = dash_at(toks, next).map(|k| skip_filler(toks, k)) else {
         return Some((start, None, next));
     };
     // `- August 2nd[, 2016]`
@@ -458,7 +552,7 @@ fn day_first(toks: &[Token], i: usize) -> Option<Dates> {
             day: d,
         };
         // `30 November - 2 December 2016`
-        if let Some(after_dash) = dash_at(toks, next)
+        if let Some(after_dash) = dash_at(toks, next).map(|k| skip_filler(toks, k))
             && let Some(d2) = day_at(toks, after_dash)
             && let Some((m2, k)) = month_at(toks, of(after_dash + 1))
         {
@@ -472,8 +566,9 @@ fn day_first(toks: &[Token], i: usize) -> Option<Dates> {
         }
         return Some((start, None, next));
     }
-    // `13-15 September`, `1 to 3 November 2011`
-    let after_dash = dash_at(toks, i + 1)?;
+    // `13-15 September`, `1 to 3 November 2011`, `19th to the 23rd of`
+    let joiner = (word(toks, i + 1) == Some("and") || punct(toks, i + 1, '&')).then_some(i + 2);
+    let after_dash = skip_filler(toks, dash_at(toks, i + 1).or(joiner)?);
     let d2 = day_at(toks, after_dash).filter(|d2| *d2 > d)?;
     let (m, j) = month_at(toks, of(after_dash + 1))?;
     let (year, next) = year_at(toks, j).map_or((None, j), |(y, n)| (Some(y), n));

@@ -203,6 +203,99 @@ pub fn find(sentence: &str) -> Vec<NameMention> {
     out
 }
 
+/// Words of a title that announce rather than name: "Call for Papers:
+/// Storage Days 2031", "Storage Days 2031 CFP is open".
+const ANNOUNCING: &[&str] = &[
+    "call for papers",
+    "call for proposals",
+    "call for participation",
+    "call for presentations",
+    "call for talks",
+    "call for submissions",
+    "call for contributions",
+    "call for speakers",
+    "announcing",
+    "announcement",
+    "announce",
+    "cfp",
+    "cfps",
+    "registration",
+    "register now",
+    "is open",
+    "are open",
+    "now open",
+    "opens",
+    "is out",
+    "extended",
+    "deadline",
+    "save the date",
+    "reminder",
+    "last chance",
+    "welcome to",
+    "join us at",
+    "join us for",
+];
+
+/// The event a document's title names: an event name found in it, else the
+/// title itself without the words that announce ("CFP", "Call for Papers",
+/// "is open") when what is left is short and starts with a capital or a
+/// digit, as acronyms and brand names do ("DevConf.US 2019",
+/// "WANT@NeurIPS 2023"). A year at its end is dropped, as in every name.
+#[must_use]
+pub fn from_title(title: &str) -> Option<NameMention> {
+    if let Some(found) = find(title).into_iter().find(|n| !n.generic) {
+        return Some(found);
+    }
+    let mut rest = title.to_owned();
+    for phrase in ANNOUNCING {
+        rest = remove_phrase(&rest, phrase);
+    }
+    let rest = rest
+        .split([':', '|', '!', '?', '(', ')', '–', '—', ','])
+        .map(|part| part.trim_matches(|c: char| c.is_whitespace() || "-–—.".contains(c)))
+        .find(|part| !part.is_empty())?
+        .to_owned();
+    let rest = match rest.rsplit_once(' ') {
+        Some((name, year)) if year.len() == 4 && year.chars().all(|c| c.is_ascii_digit()) => {
+            name.trim_end().to_owned()
+        }
+        _ => rest,
+    };
+    let words = rest.split_whitespace().count();
+    let starts_well = rest.starts_with(|c: char| c.is_uppercase() || c.is_ascii_digit())
+        || rest
+            .split_whitespace()
+            .next()
+            .is_some_and(|w| w.chars().any(char::is_uppercase));
+    (words <= 7 && starts_well && rest.chars().any(char::is_alphabetic)).then_some(NameMention {
+        span: 0..title.len(),
+        kind: EventKind::Conference,
+        name: rest,
+        generic: false,
+    })
+}
+
+/// `text` without `phrase`, matched without case at word boundaries.
+fn remove_phrase(text: &str, phrase: &str) -> String {
+    let lower = text.to_lowercase();
+    if lower.len() != text.len() {
+        return text.to_owned();
+    }
+    let mut out = String::new();
+    let mut from = 0;
+    for (at, _) in lower.match_indices(phrase) {
+        let end = at + phrase.len();
+        let bounded = !lower[..at].ends_with(char::is_alphanumeric)
+            && !lower[end..].starts_with(char::is_alphanumeric);
+        if bounded && at >= from {
+            out.push_str(&text[from..at]);
+            from = end;
+        }
+    }
+    out.push_str(&text[from..]);
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// The end of the run of name words starting at `i` (`i` if none).
 fn run(words: &[Option<Word<'_>>], i: usize) -> usize {
     let is_name = |k: usize| {

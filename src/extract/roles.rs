@@ -86,6 +86,7 @@ const CLOSING: &[&str] = &[
     "ending",
     "cut-off",
     "cutoff",
+    "extend",
     "cut off",
     "last day",
     "expire",
@@ -207,16 +208,139 @@ pub fn classify(
     if has_any(before, IGNORE) || has_any(after, &["refund", "grant", "scholarship"]) {
         return Role::Ignore;
     }
-    if has_any(&lower, PAST) {
-        return Role::Ignore;
-    }
-    if !range && let Some(kind) = deadline(before, after) {
+    let past = has_any(&lower, PAST);
+    if !range
+        && !past
+        && let Some(kind) = deadline(before, after)
+    {
         return Role::Deadline(kind);
+    }
+    // "Slides due: June 24" is a deadline of something not tracked, never
+    // an event's date.
+    if !range && has_any(before, &["due", "deadline", "until", "closes", "by "]) {
+        return Role::Ignore;
     }
     if range || named || has_any(&lower, HAPPENING) {
         return Role::Event;
     }
     Role::Ignore
+}
+
+/// Headings of the sections that list deadlines.
+const DATES_SECTIONS: &[&str] = &[
+    "important dates",
+    "key dates",
+    "deadlines",
+    "deadline",
+    "dates",
+    "timeline",
+    "call for",
+    "cfp",
+    "submission",
+    "registration",
+];
+
+/// Words just before a date that say it is no longer the date: "extended
+/// to June 9 (previously: June 3)", "moved from May 1".
+const SUPERSEDED: &[&str] = &[
+    "previously",
+    "originally",
+    "original",
+    "formerly",
+    "instead of",
+    "old deadline",
+    "extended from",
+    "moved from",
+    "postponed from",
+    "was:",
+];
+
+/// The role of a date judged also by where it stands: the label in front
+/// of it on a "Label: date" line or in a table row ("Paper submission |
+/// March 3"), and the section it is under ("Important dates",
+/// "Registration"). `role` is what the sentence's words alone said; a
+/// range of days is never a deadline.
+#[must_use]
+pub fn in_context(
+    role: Role,
+    sentence: &str,
+    mention: &Range<usize>,
+    previous_end: usize,
+    section: Option<&str>,
+    range: bool,
+) -> Role {
+    let lower = sentence.to_lowercase();
+    let before = window(&lower, previous_end, mention.start);
+    let near = window(&lower, mention.start.saturating_sub(24), mention.start);
+    if has_any(near, SUPERSEDED) {
+        return Role::Ignore;
+    }
+    if matches!(role, Role::Deadline(_))
+        || range
+        || has_any(before, IGNORE)
+        || has_any(before, OPENING)
+    {
+        return role;
+    }
+    let label = before.trim_end();
+    let is_label = label.ends_with([':', '|', '-', '–']) && label.len() <= 80;
+    if is_label && let Some(kind) = kind_of(label) {
+        return Role::Deadline(kind);
+    }
+    if let Some(kind) = trailing_label(&lower, mention, previous_end) {
+        return Role::Deadline(kind);
+    }
+    let section = section.map(str::to_lowercase).unwrap_or_default();
+    if has_any(&section, DATES_SECTIONS) && !has_any(&section, &["open", "opening"]) {
+        if let Some(kind) = kind_of(before) {
+            return Role::Deadline(kind);
+        }
+        if last_of(before, CLOSING).is_some()
+            && let Some(kind) = kind_of(&section)
+        {
+            return Role::Deadline(kind);
+        }
+    }
+    role
+}
+
+/// "15 October (Monday) 12:00 - Registration for speakers", "May 3 |
+/// Paper submission": a line that starts with its date and labels it after
+/// a dash, a colon or a cell border.
+fn trailing_label(
+    lower: &str,
+    mention: &Range<usize>,
+    previous_end: usize,
+) -> Option<DeadlineKind> {
+    let lead = window(lower, previous_end, mention.start);
+    if !lead.trim_matches(|c: char| !c.is_alphanumeric()).is_empty() {
+        return None;
+    }
+    let after = window(lower, mention.end, lower.len());
+    let head = window(after, 0, after.len().min(40));
+    let separator = [" - ", " – ", " — ", " | ", ": ", "| "]
+        .iter()
+        .filter_map(|sep| head.find(sep).map(|at| at + sep.len()))
+        .min()?;
+    let label = &after[separator..];
+    let label = window(label, 0, label.len().min(60));
+    if has_any(label, OPENING) || has_any(label, IGNORE) {
+        return None;
+    }
+    kind_of(label)
+}
+
+/// The deadline kind the words of `text` name, the nearest one to its end.
+fn kind_of(text: &str) -> Option<DeadlineKind> {
+    let found: Vec<(usize, DeadlineKind)> = KINDS
+        .iter()
+        .filter_map(|(kind, words)| last_of(text, words).map(|at| (at, *kind)))
+        .collect();
+    let nearest = found.iter().map(|(at, _)| *at).max()?;
+    found
+        .into_iter()
+        .find(|(at, _)| at + 30 >= nearest)
+        .map(|(_, kind)| kind)
 }
 
 /// A deadline kind named before the date (or just after it, as in "May 1
@@ -246,8 +370,19 @@ fn deadline(before: &str, after: &str) -> Option<DeadlineKind> {
         }
     }
     let head = window(after, 0, after.len().min(45));
-    if has_any(head, &["deadline", "is the last day", "closes", "due"]) && !has_any(head, OPENING) {
+    if has_any(head, OPENING) {
+        return None;
+    }
+    if has_any(head, &["deadline", "last day", "closes", "due"]) {
         return kind_in(head);
+    }
+    // "until Friday to finish your registration", "by May 1 to register".
+    let closes_before = has_any(
+        window(before, before.len().saturating_sub(32), before.len()),
+        &["until", "by ", "before", "no later than"],
+    );
+    if closes_before {
+        return kind_in(window(after, 0, after.len().min(40)));
     }
     None
 }
@@ -275,7 +410,7 @@ fn last_of(text: &str, words: &[&str]) -> Option<usize> {
         .iter()
         .filter_map(|w| {
             text.match_indices(w)
-                .filter(|(at, _)| starts_word(text, *at))
+                .filter(|(at, _)| starts_word(text, *at) && ends_word(text, w, at + w.len()))
                 .map(|(at, _)| at)
                 .last()
         })
@@ -284,7 +419,23 @@ fn last_of(text: &str, words: &[&str]) -> Option<usize> {
 
 fn contains_word(text: &str, word: &str) -> bool {
     text.match_indices(word)
-        .any(|(at, _)| starts_word(text, at))
+        .any(|(at, _)| starts_word(text, at) && ends_word(text, word, at + word.len()))
+}
+
+/// Whether a match of `word` ending at `end` ends a word, allowing the
+/// endings of plurals and verbs ("proposals", "closed", "registering");
+/// a pattern that ends in a space or punctuation ends where it ends.
+fn ends_word(text: &str, word: &str, end: usize) -> bool {
+    if word.ends_with(|c: char| !c.is_alphanumeric()) {
+        return true;
+    }
+    let rest = &text[end..];
+    ["", "s", "es", "d", "ed", "ing", "ion", "ions"]
+        .iter()
+        .any(|ending| {
+            rest.strip_prefix(ending)
+                .is_some_and(|after| !after.starts_with(char::is_alphanumeric))
+        })
 }
 
 fn starts_word(text: &str, at: usize) -> bool {
@@ -362,10 +513,45 @@ mod tests {
             ("Registration opens on March 1.", "March 1"),
             ("The CFP opens on February 1.", "February 1"),
             ("linked to this post on May 19, 2011", "May 19, 2011"),
-            ("Last year the summit was held on June 3.", "June 3"),
         ] {
             assert_eq!(role(sentence, date), Role::Ignore, "{sentence}");
         }
+    }
+
+    #[test]
+    fn a_past_event_is_still_an_event_but_its_deadlines_are_gone() {
+        let sentence = "Last year the summit was held on June 3.";
+        assert_eq!(role(sentence, "June 3"), Role::Event);
+        let sentence = "Last year the CFP closed on March 3.";
+        assert_eq!(role(sentence, "March 3"), Role::Ignore);
+    }
+
+    #[test]
+    fn context_gives_roles_the_sentence_does_not() {
+        let row = "Paper submission | March 3";
+        let at = row.find("March").unwrap();
+        let mention = at..row.len();
+        let alone = classify(row, &mention, (0, row.len()), false, false);
+        assert_eq!(
+            in_context(alone, row, &mention, 0, None, false),
+            Role::Deadline(DeadlineKind::Cfp)
+        );
+        let line = "closes on May 3";
+        let at = line.find("May").unwrap();
+        let mention = at..line.len();
+        let alone = classify(line, &mention, (0, line.len()), false, false);
+        assert_eq!(
+            in_context(alone, line, &mention, 0, Some("Registration"), false),
+            Role::Deadline(DeadlineKind::Registration)
+        );
+        let old = "extended to June 9 (previously: June 3)";
+        let at = old.rfind("June").unwrap();
+        assert_eq!(
+            in_context(Role::Event, old, &(at..old.len() - 1), 0, None, false),
+            Role::Ignore
+        );
+        assert!(!contains_word("throughout the year", "through"));
+        assert!(contains_word("proposals are welcome", "proposal"));
     }
 
     #[test]

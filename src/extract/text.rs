@@ -6,9 +6,12 @@
 //! extractors read is the prose a person would read. [`sentences`] splits a
 //! block further without breaking at "Aug." or "Xen 4.6".
 
+mod asciidoc;
+mod email;
 mod front_matter;
 mod html;
 mod markdown;
+mod rst;
 mod sentences;
 
 use chrono::{DateTime, NaiveDate};
@@ -25,6 +28,9 @@ pub struct Document {
     /// A feed item's link, or None.
     pub link: Option<String>,
     pub blocks: Vec<Block>,
+    /// What could not be read as intended (front matter that does not
+    /// parse, say), for the reader to be told.
+    pub warnings: Vec<String>,
 }
 
 /// A paragraph, heading, list item, table row or line break separated piece
@@ -39,6 +45,9 @@ pub struct Block {
     pub line: usize,
     /// Whether it is a heading (Markdown `#`, HTML h1–h6, or a setext heading).
     pub heading: bool,
+    /// How deep inside quoted text (an email's `>` lines) it stands: 0 for
+    /// the text's own words.
+    pub quote: u8,
 }
 
 /// Reads Markdown, or plain text copied from the web: blank lines separate
@@ -47,13 +56,82 @@ pub struct Block {
 /// title and the publication date; front matter that does not parse is read
 /// as Markdown like the rest.
 pub fn from_markdown(text: &str) -> Document {
+    let uncommented = blank_template_comments(text);
+    let text = uncommented.as_str();
     let (front, body) = front_matter::split(text);
     Document {
         published: front.published,
         title: front.title,
         link: None,
         blocks: markdown::blocks(text, body),
+        warnings: front.warnings,
     }
+}
+
+/// `text` with the insides of Liquid and Jinja comments (`{% comment %}`
+/// … `{% endcomment %}`, `{# … #}`) blanked, their line breaks kept so
+/// that lines still count true: what a site's template hides is not prose.
+fn blank_template_comments(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    loop {
+        let liquid = find_tag(rest, "comment").map(|at| (at, "endcomment"));
+        let jinja = rest.find("{#").map(|at| (at, "#}"));
+        let Some((at, closer)) = [liquid, jinja]
+            .into_iter()
+            .flatten()
+            .min_by_key(|(at, _)| *at)
+        else {
+            out.push_str(rest);
+            return out;
+        };
+        out.push_str(&rest[..at]);
+        let end = if closer == "#}" {
+            rest[at..].find("#}").map(|e| at + e + 2)
+        } else {
+            find_tag(&rest[at + 2..], closer)
+                .and_then(|e| rest[at + 2 + e..].find('}').map(|c| at + 2 + e + c + 1))
+        }
+        .unwrap_or(rest.len());
+        out.extend(
+            rest[at..end]
+                .chars()
+                .map(|c| if c == '\n' { '\n' } else { ' ' }),
+        );
+        rest = &rest[end..];
+    }
+}
+
+/// Where the template tag `{% name %}` (or `{%- name -%}`) starts.
+fn find_tag(text: &str, name: &str) -> Option<usize> {
+    text.match_indices("{%").map(|(at, _)| at).find(|at| {
+        text[at + 2..]
+            .trim_start_matches('-')
+            .trim_start()
+            .strip_prefix(name)
+            .is_some_and(|after| after.trim_start().starts_with(['%', '-']))
+    })
+}
+
+/// Reads a raw email, headers and all (see [`email`]).
+pub fn from_email(text: &str) -> Document {
+    email::document(text)
+}
+
+/// Reads reStructuredText (see [`rst`]).
+pub fn from_rst(text: &str) -> Document {
+    rst::document(text)
+}
+
+/// Reads AsciiDoc (see [`asciidoc`]).
+pub fn from_asciidoc(text: &str) -> Document {
+    asciidoc::document(text)
+}
+
+/// Whether `text` is a raw email: header lines up to the first blank line,
+/// `From:` and `Subject:` or `Date:` among them.
+pub fn is_email(text: &str) -> bool {
+    email::looks_like_email(text)
 }
 
 /// Reads an HTML page or fragment. The title is the page's `<title>`, else
@@ -125,6 +203,7 @@ impl Collector {
                 text,
                 line: self.line,
                 heading: self.heading,
+                quote: 0,
             });
         }
         self.text.clear();
@@ -165,6 +244,7 @@ mod testing {
             text: text.to_owned(),
             line,
             heading: false,
+            quote: 0,
         }
     }
 

@@ -18,14 +18,21 @@ use crate::merge::{deadline_uid, event_uid};
 use crate::model::{Deadline, Event, Provenance, When};
 
 /// File extensions read from an announcement folder.
-pub const EXTENSIONS: &[&str] = &["md", "markdown", "txt", "html", "htm", "xml", "rss", "atom"];
+pub const EXTENSIONS: &[&str] = &[
+    "md", "markdown", "txt", "html", "htm", "xml", "rss", "atom", "rst", "adoc", "asciidoc", "eml",
+];
 
 /// How a body is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
+    /// Plain text or Markdown.
     Text,
     Html,
     Feed,
+    /// A raw email, headers included.
+    Email,
+    Rst,
+    AsciiDoc,
 }
 
 /// Guesses how `bytes` are written, from their start, else from the name.
@@ -56,6 +63,15 @@ pub fn sniff(name: &str, bytes: &[u8]) -> Format {
     match extension.as_str() {
         "html" | "htm" => Format::Html,
         "xml" | "rss" | "atom" => Format::Feed,
+        "rst" => Format::Rst,
+        "adoc" | "asciidoc" => Format::AsciiDoc,
+        "eml" => Format::Email,
+        _ if text::is_email(&String::from_utf8_lossy(
+            &bytes[..bytes.len().min(64 * 1024)],
+        )) =>
+        {
+            Format::Email
+        }
         _ => Format::Text,
     }
 }
@@ -71,6 +87,9 @@ pub fn documents(origin: &Path, bytes: &[u8]) -> Result<Vec<Document>, SourceErr
     match sniff(&name, bytes) {
         Format::Text => Ok(vec![text::from_markdown(&text())]),
         Format::Html => Ok(vec![text::from_html(&text())]),
+        Format::Email => Ok(vec![text::from_email(&text())]),
+        Format::Rst => Ok(vec![text::from_rst(&text())]),
+        Format::AsciiDoc => Ok(vec![text::from_asciidoc(&text())]),
         Format::Feed => feed::documents(bytes).map_err(|e| SourceError::Unusable {
             path: origin.to_owned(),
             reason: e.to_string(),

@@ -70,6 +70,7 @@ fn document(entry: &Entry) -> Document {
         title: entry.title.as_ref().and_then(title),
         link: link(&entry.links).map(|link| link.href.clone()),
         blocks,
+        warnings: Vec::new(),
     }
 }
 

@@ -1,7 +1,8 @@
 //! Front matter: the YAML (`---`) or TOML (`+++`) header at the very top of
 //! a Markdown post, which names its title and the day it was published.
-//! Only top-level string and date fields are read; a header that does not
-//! parse is no front matter at all, and the text is read as Markdown.
+//! Only top-level string and date fields are read. A header that does not
+//! parse is still front matter: its `key: value` lines are read one by one
+//! for the title and the date, and a warning says it is broken.
 
 use chrono::NaiveDate;
 use yaml_rust2::parser::{Event as YamlEvent, Parser as YamlParser};
@@ -17,6 +18,7 @@ type Fields = Vec<(String, String)>;
 pub(super) struct FrontMatter {
     pub(super) title: Option<String>,
     pub(super) published: Option<NaiveDate>,
+    pub(super) warnings: Vec<String>,
 }
 
 /// Front matter keys that give the publication date, most wanted first.
@@ -34,6 +36,7 @@ impl FrontMatter {
             published: PUBLISHED_KEYS
                 .iter()
                 .find_map(|key| value(key).find_map(|v| parse_date(v))),
+            warnings: Vec::new(),
         }
     }
 }
@@ -66,10 +69,33 @@ pub(super) fn split(text: &str) -> (FrontMatter, usize) {
     let Some((close, line)) = closing else {
         return (FrontMatter::default(), 0);
     };
-    match read(&text[inside..close]) {
-        Some(fields) => (FrontMatter::from_fields(&fields), close + line.len()),
-        None => (FrontMatter::default(), 0),
+    let header = &text[inside..close];
+    let body = close + line.len();
+    if let Some(fields) = read(header) {
+        return (FrontMatter::from_fields(&fields), body);
     }
+    let mut front = FrontMatter::from_fields(&line_fields(header));
+    let first = text[..inside].matches('\n').count() + 1;
+    front.warnings.push(format!(
+        "the front matter (lines {first}-{}) does not parse; read its title and date line by line",
+        text[..close].matches('\n').count() + 1
+    ));
+    (front, body)
+}
+
+/// `key: value` (or `key = value`) lines at the top level of a header that
+/// does not parse as a whole, with quotes around values removed.
+fn line_fields(header: &str) -> Fields {
+    header
+        .lines()
+        .filter(|line| !line.starts_with([' ', '\t', '-', '#']))
+        .filter_map(|line| line.split_once(':').or_else(|| line.split_once('=')))
+        .map(|(key, value)| {
+            let value = value.trim().trim_matches(['"', '\'']);
+            (key.trim().to_owned(), value.to_owned())
+        })
+        .filter(|(key, value)| !key.is_empty() && !value.is_empty())
+        .collect()
 }
 
 /// The top-level scalar fields of a YAML mapping, or None if the text is not
@@ -168,13 +194,16 @@ mod tests {
     }
 
     #[test]
-    fn front_matter_that_does_not_parse_is_read_as_markdown() {
-        let document = from_markdown("---\ntitle: [never closed\n---\nBody text.\n");
-        assert_eq!(document.title, None);
-        assert_eq!(document.published, None);
+    fn front_matter_that_does_not_parse_is_read_line_by_line_with_a_warning() {
+        let text =
+            "---\ntitle: \"Storage Days: CFP\ndate: 2031-02-03\nlayout: [post\n---\nBody text.\n";
+        let document = from_markdown(text);
+        assert_eq!(document.title.as_deref(), Some("Storage Days: CFP"));
+        assert_eq!(document.published, date(2031, 2, 3));
+        assert_eq!(document.blocks, [block(6, "Body text.")]);
         assert_eq!(
-            document.blocks,
-            [heading(2, "title: [never closed"), block(4, "Body text.")]
+            document.warnings,
+            ["the front matter (lines 2-5) does not parse; read its title and date line by line"]
         );
 
         let document = from_markdown("+++\ntitle = \n+++\n");
@@ -186,8 +215,5 @@ mod tests {
             unclosed.blocks,
             [block(2, "title: Never closed"), block(4, "Body.")]
         );
-
-        let scalar = from_markdown("---\njust a line\n---\n");
-        assert_eq!(scalar.title, None);
     }
 }

@@ -31,6 +31,7 @@ pub(super) fn document(html: &str) -> Document {
         title: first_text(&page, "head > title").or_else(|| first_text(&page, "h1")),
         link: None,
         blocks: html_blocks(&page, &lines),
+        warnings: Vec::new(),
     }
 }
 

@@ -22,6 +22,21 @@ pub(super) fn blocks(text: &str, body: usize) -> Vec<Block> {
     walk.out.finish()
 }
 
+/// Whether a line of indented text starts an item of its own: a bullet
+/// ("- ", "* ", "• ") or a short label and a colon ("CFP closes: May 1").
+fn starts_item(line: &str) -> bool {
+    let line = line.trim_start();
+    if line.starts_with(['-', '*', '+']) && line[1..].starts_with(' ') || line.starts_with(BULLETS)
+    {
+        return true;
+    }
+    line.split_once(':').is_some_and(|(label, rest)| {
+        label.len() <= 40
+            && label.chars().next().is_some_and(char::is_uppercase)
+            && rest.starts_with(' ')
+    })
+}
+
 /// Turns pulldown-cmark's events into blocks.
 struct MarkdownWalk<'a> {
     source: &'a str,
@@ -125,6 +140,15 @@ impl<'a> MarkdownWalk<'a> {
             if line.trim().is_empty() {
                 self.out.flush();
             } else {
+                if starts_item(line) {
+                    self.out.flush();
+                }
+                let item = line.trim_start().trim_start_matches(['-', '*', '+']);
+                let line = if item.len() < line.trim_start().len() {
+                    item
+                } else {
+                    line
+                };
                 self.out.push(line, first + n, false);
             }
         }
