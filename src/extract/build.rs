@@ -194,10 +194,18 @@ const REFERENCE: &[&str] = &[
 
 /// Words that say a deadline moved.
 const EXTENDED: &[&str] = &[
-    "extended",
-    "extension",
+    "extended to",
+    "extended until",
+    "extended till",
+    "extended through",
+    "extended by",
+    "been extended",
+    "is extended",
+    "are extended",
+    "extending",
+    "deadline extension",
     "new deadline",
-    "postponed",
+    "postponed to",
     "pushed back",
     "moved to",
     "now due",
@@ -215,10 +223,18 @@ impl Builder {
                 .find(|b| b.heading)
                 .map(|b| b.text.as_str())
         });
-        let Some(title) = title else { return };
-        let Some(name) = names::from_title(title) else {
-            return;
-        };
+        let named = title.and_then(|t| names::from_title(t).map(|n| (t, n)));
+        // Without a name in the title, the first bold phrase near the top
+        // that reads as one: "submit to the **WANT@NeurIPS2023**".
+        let named = named.or_else(|| {
+            let top = doc.blocks.get(12).map_or(usize::MAX, |b| b.line);
+            doc.strong
+                .iter()
+                .take_while(|(line, _)| *line <= top)
+                .filter(|(_, phrase)| dates::find(phrase).dates.is_empty())
+                .find_map(|(_, phrase)| names::from_title(phrase).map(|n| (phrase.as_str(), n)))
+        });
+        let Some((title, name)) = named else { return };
         let key = key_of(&name.name);
         if key.is_empty() {
             return;
@@ -261,6 +277,9 @@ impl Builder {
                 mention: mention.clone(),
                 anchor,
             };
+            if sentence.heading && self.is_publication_date(&dated) {
+                continue;
+            }
             let subject = Subject {
                 names: &names,
                 ids: &ids,
@@ -274,6 +293,14 @@ impl Builder {
         }
         self.labelled_place(text);
         self.remember(text, &names, &ids);
+    }
+
+    /// Whether a date is the day the document was published ("Weekly
+    /// News (Jun 9, 2026)" in a title): the post's own date, no event's.
+    fn is_publication_date(&self, dated: &Dated) -> bool {
+        dated.mention.end.is_none()
+            && self.published.is_some()
+            && resolve(dated.mention.start, dated.anchor) == self.published
     }
 
     /// The named events of a sentence that are its subjects (not reference
@@ -348,7 +375,11 @@ impl Builder {
         } else {
             key_of(&name.name)
         };
-        if let Some(found) = self.entities.iter().position(|e| same_event(&e.key, &key)) {
+        if let Some(found) = self
+            .entities
+            .iter()
+            .position(|e| same_event(&e.key, &key) || abbreviates(&name.name, &e.name))
+        {
             return found;
         }
         let display = if name.generic {
@@ -667,6 +698,20 @@ fn before(day: Day, anchor: Option<NaiveDate>, start: NaiveDate) -> Option<Naive
 /// "securitysummit" and "linuxsecuritysummit" are).
 fn same_event(a: &str, b: &str) -> bool {
     a == b || (a.len() >= 6 && b.len() >= 6 && (a.ends_with(b) || b.ends_with(a)))
+}
+
+/// Whether `short` is the initials of `long`: "LSS" of "Linux Security
+/// Summit", "oSC" of "openSUSE Conference".
+fn abbreviates(short: &str, long: &str) -> bool {
+    let short: String = short.chars().filter(|c| c.is_alphanumeric()).collect();
+    let initials: String = long
+        .split_whitespace()
+        .filter_map(|w| w.chars().next())
+        .filter(|c| c.is_alphanumeric())
+        .collect();
+    short.len() >= 2
+        && short.chars().filter(|c| c.is_uppercase()).count() >= 2
+        && short.eq_ignore_ascii_case(&initials)
 }
 
 /// Names compare without case, a leading "the", a year or punctuation.

@@ -120,7 +120,8 @@ fn words(text: &str) -> Vec<Option<Word<'_>>> {
             flush(text, &mut out, &mut start, i);
             out.push(None);
         }
-        let inner = c.is_alphanumeric() || (start.is_some() && matches!(c, '-' | '\'' | '’' | '.'));
+        let inner = c.is_alphanumeric()
+            || (start.is_some() && matches!(c, '-' | '\'' | '’' | '.' | '/' | '@'));
         if inner {
             start.get_or_insert(i);
             continue;
@@ -356,6 +357,7 @@ fn named(sentence: &str, run: &[Option<Word<'_>>]) -> Vec<NameMention> {
     };
     for part in parts {
         let Some(last) = part.iter().rposition(|w| keyword(w.text).is_some()) else {
+            out.extend(edition(sentence, part));
             continue;
         };
         let first = part
@@ -397,6 +399,36 @@ fn named(sentence: &str, run: &[Option<Word<'_>>]) -> Vec<NameMention> {
         });
     }
     out
+}
+
+/// A name with no event word, known by the year after it: "Clojure Jam
+/// 2026", "DevConf.CZ 2026", "Biocuration 2023" — capitalized words that
+/// are no month, weekday or sentence opener, then a year.
+fn edition(sentence: &str, part: &[&Word<'_>]) -> Option<NameMention> {
+    let (year, words) = part.split_last()?;
+    let is_year = year.text.len() == 4
+        && year.text.chars().all(|c| c.is_ascii_digit())
+        && (year.text.starts_with("19") || year.text.starts_with("20"));
+    let first = words
+        .iter()
+        .position(|w| !NOT_NAMES.contains(&w.text.to_lowercase().as_str()))?;
+    let words = &words[first..];
+    let plausible = !words.is_empty()
+        && words.len() <= 5
+        && words.iter().all(|w| !dates::calendar_word(w.text))
+        && words
+            .iter()
+            .any(|w| w.text.chars().next().is_some_and(char::is_alphabetic));
+    if !is_year || !plausible {
+        return None;
+    }
+    let span = words[0].span.start..words[words.len() - 1].span.end;
+    Some(NameMention {
+        name: sentence[span.clone()].to_owned(),
+        span,
+        kind: EventKind::Conference,
+        generic: false,
+    })
 }
 
 /// "the hackathon", "a social event", "the party".

@@ -275,6 +275,19 @@ pub fn in_context(
     if has_any(near, SUPERSEDED) {
         return Role::Ignore;
     }
+    // "after the event on December 16": the date is the event's own.
+    if [
+        "event on",
+        "conference on",
+        "workshop on",
+        "summit on",
+        "event is on",
+    ]
+    .iter()
+    .any(|w| near.trim_end().ends_with(w))
+    {
+        return Role::Event;
+    }
     if matches!(role, Role::Deadline(_))
         || range
         || has_any(before, IGNORE)

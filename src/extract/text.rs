@@ -31,6 +31,9 @@ pub struct Document {
     /// What could not be read as intended (front matter that does not
     /// parse, say), for the reader to be told.
     pub warnings: Vec<String>,
+    /// Bold or strong phrases, in order, with their lines: where pages
+    /// put the names of what they announce ("**WANT@NeurIPS2023**").
+    pub strong: Vec<(usize, String)>,
 }
 
 /// A paragraph, heading, list item, table row or line break separated piece
@@ -59,12 +62,14 @@ pub fn from_markdown(text: &str) -> Document {
     let uncommented = blank_template_comments(text);
     let text = uncommented.as_str();
     let (front, body) = front_matter::split(text);
+    let (blocks, strong) = markdown::read(text, body);
     Document {
         published: front.published,
         title: front.title,
         link: None,
-        blocks: markdown::blocks(text, body),
+        blocks,
         warnings: front.warnings,
+        strong,
     }
 }
 
@@ -160,12 +165,23 @@ struct Collector {
     /// Whether a table cell ended since the last text: the next text is a
     /// new cell, after " | ".
     cell_ended: bool,
+    /// Depth inside bold text, the bold text so far and where it began.
+    strong_depth: usize,
+    strong_text: String,
+    strong_line: usize,
+    strong: Vec<(usize, String)>,
 }
 
 impl Collector {
     /// Adds a piece of text whose first word is on `line`. The block takes
     /// its line and heading flag from its first piece that is not blank.
     fn push(&mut self, piece: &str, line: usize, heading: bool) {
+        if self.strong_depth > 0 {
+            if self.strong_text.is_empty() {
+                self.strong_line = line;
+            }
+            self.strong_text.push_str(piece);
+        }
         if piece.trim().is_empty() {
             if !self.text.is_empty() {
                 self.text.push(' ');
@@ -180,6 +196,22 @@ impl Collector {
         }
         self.cell_ended = false;
         self.text.push_str(piece);
+    }
+
+    /// Bold text begins.
+    fn open_strong(&mut self) {
+        self.strong_depth += 1;
+    }
+
+    /// Bold text ends: it is kept as a phrase when the outermost ends.
+    fn close_strong(&mut self) {
+        self.strong_depth = self.strong_depth.saturating_sub(1);
+        if self.strong_depth == 0 {
+            let phrase = collapse(&std::mem::take(&mut self.strong_text));
+            if !phrase.is_empty() {
+                self.strong.push((self.strong_line, phrase));
+            }
+        }
     }
 
     fn space(&mut self) {
@@ -210,9 +242,9 @@ impl Collector {
         self.cell_ended = false;
     }
 
-    fn finish(mut self) -> Vec<Block> {
+    fn finish(mut self) -> (Vec<Block>, Vec<(usize, String)>) {
         self.flush();
-        self.blocks
+        (self.blocks, self.strong)
     }
 }
 

@@ -71,6 +71,7 @@ fn document(entry: &Entry) -> Document {
         link: link(&entry.links).map(|link| link.href.clone()),
         blocks,
         warnings: Vec::new(),
+        strong: Vec::new(),
     }
 }
 

@@ -37,12 +37,14 @@ pub(super) fn document(text: &str) -> Document {
         *line = rewrite(line, in_table);
     }
     let markdown_text = lines.join("\n") + "\n";
+    let (blocks, strong) = markdown::read(&markdown_text, 0);
     Document {
         published,
         title,
         link: None,
-        blocks: markdown::blocks(&markdown_text, 0),
+        blocks,
         warnings: Vec::new(),
+        strong,
     }
 }
 

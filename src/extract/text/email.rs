@@ -62,6 +62,7 @@ pub(super) fn document(raw: &str) -> Document {
         link: None,
         blocks: body_blocks(&body, first_line),
         warnings: Vec::new(),
+        strong: Vec::new(),
     }
 }
 

@@ -26,12 +26,14 @@ pub(super) fn document(html: &str) -> Document {
     };
     let (page, lines) = html5ever::driver::parse_document(sink, html5ever::ParseOpts::default())
         .one(StrTendril::from(html));
+    let (blocks, strong) = html_blocks(&page, &lines);
     Document {
         published: html_published(&page),
         title: first_text(&page, "head > title").or_else(|| first_text(&page, "h1")),
         link: None,
-        blocks: html_blocks(&page, &lines),
+        blocks,
         warnings: Vec::new(),
+        strong,
     }
 }
 
@@ -92,7 +94,7 @@ fn is_heading(name: &str) -> bool {
 }
 
 /// Walks the parsed page in document order, gathering blocks.
-fn html_blocks(page: &Html, lines: &HashMap<NodeId, usize>) -> Vec<Block> {
+fn html_blocks(page: &Html, lines: &HashMap<NodeId, usize>) -> (Vec<Block>, Vec<(usize, String)>) {
     let mut walk = HtmlWalk {
         lines,
         out: Collector::default(),
@@ -143,6 +145,8 @@ impl HtmlWalk<'_> {
         } else if name == "tr" && !self.in_row && is_simple_row(node) {
             self.out.flush();
             self.in_row = true;
+        } else if matches!(name, "b" | "strong") {
+            self.out.open_strong();
         } else {
             self.boundary(name);
             self.headings += usize::from(is_heading(name));
@@ -159,6 +163,8 @@ impl HtmlWalk<'_> {
         } else if name == "tr" && self.in_row {
             self.out.flush();
             self.in_row = false;
+        } else if matches!(name, "b" | "strong") {
+            self.out.close_strong();
         } else if name != "br" && name != "hr" {
             self.boundary(name);
             if is_heading(name) {

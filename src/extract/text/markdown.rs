@@ -13,6 +13,11 @@ use crate::place::LineIndex;
 /// The blocks of the Markdown in `text` from byte `body` on (after any
 /// front matter), with lines counted from the start of `text`.
 pub(super) fn blocks(text: &str, body: usize) -> Vec<Block> {
+    read(text, body).0
+}
+
+/// The blocks and the bold phrases of the Markdown in `text` from `body` on.
+pub(super) fn read(text: &str, body: usize) -> (Vec<Block>, Vec<(usize, String)>) {
     let index = LineIndex::new(text);
     let mut walk = MarkdownWalk::new(text, body, &index);
     let options = Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TABLES;
@@ -91,9 +96,9 @@ impl<'a> MarkdownWalk<'a> {
     fn start(&mut self, tag: &Tag<'_>, range: Range<usize>) {
         match tag {
             Tag::Image { .. } | Tag::Strikethrough => self.hidden += 1,
+            Tag::Strong => self.out.open_strong(),
             Tag::TableCell
             | Tag::Emphasis
-            | Tag::Strong
             | Tag::Link { .. }
             | Tag::Superscript
             | Tag::Subscript => {}
@@ -114,11 +119,8 @@ impl<'a> MarkdownWalk<'a> {
         match tag {
             TagEnd::Image | TagEnd::Strikethrough => self.hidden = self.hidden.saturating_sub(1),
             TagEnd::TableCell => self.out.end_cell(),
-            TagEnd::Emphasis
-            | TagEnd::Strong
-            | TagEnd::Link
-            | TagEnd::Superscript
-            | TagEnd::Subscript => {}
+            TagEnd::Strong => self.out.close_strong(),
+            TagEnd::Emphasis | TagEnd::Link | TagEnd::Superscript | TagEnd::Subscript => {}
             TagEnd::HtmlBlock => self.in_html = false,
             _ => {
                 self.out.flush();

@@ -20,12 +20,14 @@ pub(super) fn document(text: &str) -> Document {
     let title = headings(&mut lines);
     directives(&mut lines);
     let markdown_text = lines.join("\n") + "\n";
+    let (blocks, strong) = markdown::read(&markdown_text, 0);
     Document {
         published: meta.published,
         title: meta.title.or(title),
         link: None,
-        blocks: markdown::blocks(&markdown_text, 0),
+        blocks,
         warnings: Vec::new(),
+        strong,
     }
 }
 
