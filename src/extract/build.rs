@@ -136,6 +136,7 @@ pub(super) fn events(doc: &Document, published: Option<NaiveDate>) -> Vec<Extrac
         current: None,
         current_named: None,
         orphans: Vec::new(),
+        opened: None,
     };
     builder.main_event(doc);
     for (index, (sentence, found)) in sentences.iter().zip(&found).enumerate() {
@@ -169,6 +170,9 @@ struct Builder {
     current_named: Option<usize>,
     /// Deadlines no event could be found for yet.
     orphans: Vec<Claim>,
+    /// The day an event was said to start ("Conference starts", "Begins:"),
+    /// waiting for the day it is said to end.
+    opened: Option<(usize, Dated)>,
 }
 
 /// Words before a name that make it a reference point, not the subject:
@@ -216,25 +220,9 @@ impl Builder {
     /// The event the title (or, without one, a heading among the first
     /// blocks) names becomes the main event.
     fn main_event(&mut self, doc: &Document) {
-        let title = doc.title.as_deref().or_else(|| {
-            doc.blocks
-                .iter()
-                .take(4)
-                .find(|b| b.heading)
-                .map(|b| b.text.as_str())
-        });
-        let named = title.and_then(|t| names::from_title(t).map(|n| (t, n)));
-        // Without a name in the title, the first bold phrase near the top
-        // that reads as one: "submit to the **WANT@NeurIPS2023**".
-        let named = named.or_else(|| {
-            let top = doc.blocks.get(12).map_or(usize::MAX, |b| b.line);
-            doc.strong
-                .iter()
-                .take_while(|(line, _)| *line <= top)
-                .filter(|(_, phrase)| dates::find(phrase).dates.is_empty())
-                .find_map(|(_, phrase)| names::from_title(phrase).map(|n| (phrase.as_str(), n)))
-        });
-        let Some((title, name)) = named else { return };
+        let Some((title, name)) = main_name(doc) else {
+            return;
+        };
         let key = key_of(&name.name);
         if key.is_empty() {
             return;
@@ -449,6 +437,7 @@ impl Builder {
             return;
         };
         let score = evidence_score(sentence, &dated.mention, !subject.names.is_empty());
+        self.start_and_end(id, sentence, &dated);
         let entity = &mut self.entities[id];
         entity.candidates.push(Candidate {
             score,
@@ -467,6 +456,62 @@ impl Builder {
             }
         }
         self.current = Some(id);
+    }
+
+    /// "Begins: Friday, September 21 … Ends: Sunday, September 23", or
+    /// table rows "April 24 | Conference starts" and "April 26 | Conference
+    /// ends": one day said to start an event and a later one said to end
+    /// it make its range.
+    fn start_and_end(&mut self, id: usize, sentence: &Sentence<'_>, dated: &Dated) {
+        if dated.mention.end.is_some() {
+            return;
+        }
+        let lower = sentence.text.to_lowercase();
+        let around = |words: &[&str]| {
+            let from = lower.len().min(dated.mention.span.start.saturating_sub(24));
+            let to = lower.len().min(dated.mention.span.end + 30);
+            let near = lower.get(from..to).unwrap_or(&lower);
+            words.iter().any(|w| near.contains(w))
+        };
+        let ends = around(&["ends", "end:", "end date", "until", "last day"]);
+        if let Some((open_id, start)) = self.opened.take()
+            && open_id == id
+            && ends
+        {
+            let mut mention = start.mention.clone();
+            let end_day = resolve(dated.mention.start, dated.anchor);
+            let start_day = resolve(mention.start, start.anchor);
+            if let (Some(s), Some(e)) = (start_day, end_day)
+                && e > s
+            {
+                mention.end = Some(Day {
+                    year: Some(e.year()),
+                    month: e.month(),
+                    day: e.day(),
+                });
+                mention.start.year = Some(s.year());
+                self.entities[id].candidates.push(Candidate {
+                    score: 8 - 4 * i32::from(sentence.quote),
+                    dated: Dated {
+                        mention,
+                        anchor: start.anchor,
+                    },
+                    evidence: sentence.text.to_owned(),
+                    line: sentence.line,
+                });
+            }
+            return;
+        }
+        if around(&[
+            "starts",
+            "begins",
+            "start:",
+            "begin:",
+            "start date",
+            "opening day",
+        ]) {
+            self.opened = Some((id, dated.clone()));
+        }
     }
 
     fn deadline(
@@ -548,6 +593,40 @@ impl Builder {
             .map(|e| finish_one(e, published))
             .collect()
     }
+}
+
+/// The name of a document's main event, and the text it came from: the
+/// title's; else an event name in a heading or a bold phrase near the top
+/// ("The **16th Annual Biocuration Conference** provides…"); else a bold
+/// phrase that reads as a name ("submit to the **WANT@NeurIPS2023**").
+fn main_name(doc: &Document) -> Option<(&str, NameMention)> {
+    if let Some(title) = doc.title.as_deref()
+        && let Some(name) = names::from_title(title)
+    {
+        return Some((title, name));
+    }
+    let top = doc.blocks.get(12).map_or(usize::MAX, |b| b.line);
+    let headings = doc.blocks.iter().take(12).filter(|b| b.heading);
+    let mut near_top: Vec<(usize, &str)> = headings.map(|b| (b.line, b.text.as_str())).collect();
+    near_top.extend(
+        doc.strong
+            .iter()
+            .take_while(|(line, _)| *line <= top)
+            .filter(|(_, phrase)| dates::find(phrase).dates.is_empty())
+            .map(|(line, phrase)| (*line, phrase.as_str())),
+    );
+    near_top.sort_by_key(|(line, _)| *line);
+    let keyword_name = near_top.iter().find_map(|(_, text)| {
+        let name = names::find(text).into_iter().find(|n| !n.generic)?;
+        Some((*text, name))
+    });
+    keyword_name.or_else(|| {
+        doc.strong
+            .iter()
+            .take_while(|(line, _)| *line <= top)
+            .filter(|(_, phrase)| dates::find(phrase).dates.is_empty())
+            .find_map(|(_, phrase)| names::from_title(phrase).map(|n| (phrase.as_str(), n)))
+    })
 }
 
 /// The names, their entities and the section's event of one sentence.

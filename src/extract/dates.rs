@@ -362,6 +362,19 @@ fn skip_filler(toks: &[Token], i: usize) -> usize {
     weekday_at(toks, i).map_or(i, |(_, next)| next)
 }
 
+/// The index after an aside in brackets at `i` that a dash follows — the
+/// time in "April 24 (1:00PM CEST) to April 26" — else `i`.
+fn skip_aside(toks: &[Token], i: usize) -> usize {
+    if !punct(toks, i, '(') {
+        return i;
+    }
+    let close = (i + 1..toks.len().min(i + 10)).find(|k| punct(toks, *k, ')'));
+    match close {
+        Some(k) if dash_at(toks, k + 1).is_some() => k + 1,
+        _ => i,
+    }
+}
+
 /// A date or date range starting at token `i`.
 fn date_at(toks: &[Token], i: usize) -> Option<(DateMention, usize)> {
     if let Some(found) = end_of_month(toks, i) {
@@ -500,7 +513,8 @@ fn month_first(toks: &[Token], i: usize) -> Option<Dates> {
         month: m,
         day: d,
     };
-    let Some(after_dash) = dash_at(toks, next).map(|k| skip_filler(toks, k)) else {
+    let Some(after_dash) = dash_at(toks, skip_aside(toks, next)).map(|k| skip_filler(toks, k))
+    else {
         return Some((start, None, next));
     };
     // `- August 2nd[, 2016]`

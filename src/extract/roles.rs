@@ -176,6 +176,9 @@ const HAPPENING: &[&str] = &[
     "meet",
     "on the eve",
     "at the close",
+    "begins",
+    "starts",
+    "ends:",
 ];
 
 /// Whether a sentence says something happens (is held, takes place...).
@@ -218,6 +221,11 @@ pub fn classify(
     // "Slides due: June 24" is a deadline of something not tracked, never
     // an event's date.
     if !range && has_any(before, &["due", "deadline", "until", "closes", "by "]) {
+        return Role::Ignore;
+    }
+    // "Registration begins May 1", "the CFP opens on": a deadline's other
+    // end, no event's date.
+    if !range && kind_of(before).is_some() {
         return Role::Ignore;
     }
     if range || named || has_any(&lower, HAPPENING) {
