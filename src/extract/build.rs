@@ -42,8 +42,16 @@ fn sentences(doc: &Document) -> Vec<Sentence<'_>> {
         })
         .collect();
     let mut section: Option<&str> = None;
+    let mut previous_heading = false;
     for block in &doc.blocks {
-        let under = if block.heading { None } else { section };
+        // A heading right under another ("QSB Workshop" then "Monday 28th
+        // October") stands in its section; other headings start their own.
+        let under = if block.heading && !previous_heading {
+            None
+        } else {
+            section
+        };
+        previous_heading = block.heading;
         for (_, text) in super::text::sentences(&block.text) {
             out.push(Sentence {
                 text,
@@ -241,7 +249,7 @@ impl Builder {
         for name in &names {
             ids.push(self.entity(name, sentence));
         }
-        let section_event = self.section_event(sentence);
+        let section_event = self.section_event(sentence, found);
         let anchor = self.anchor(index);
         for (k, mention) in found.dates.iter().enumerate() {
             let previous_end = k.checked_sub(1).map_or(0, |p| found.dates[p].span.end);
@@ -314,9 +322,12 @@ impl Builder {
 
     /// The event the section heading of a sentence names, if it names one
     /// already known or a new one.
-    fn section_event(&mut self, sentence: &Sentence<'_>) -> Option<usize> {
+    fn section_event(&mut self, sentence: &Sentence<'_>, found: &Found) -> Option<usize> {
         let heading = sentence.section?;
-        let name = names::find(heading).into_iter().next()?;
+        let name = names::find(heading)
+            .into_iter()
+            .next()
+            .or_else(|| heading_name(heading, sentence.text, found))?;
         let under = Sentence {
             text: heading,
             line: sentence.line,
@@ -523,6 +534,12 @@ impl Builder {
     ) {
         let text = sentence.text;
         let lower = text.to_lowercase();
+        let kind = match kind {
+            DeadlineKind::Registration => {
+                roles::registration_or_early_bird(text, &dated.mention.span)
+            }
+            other => other,
+        };
         let claim = Claim {
             kind,
             named: subject.ids.iter().any(|id| !self.entities[*id].generic),
@@ -634,6 +651,69 @@ struct Subject<'a> {
     names: &'a [NameMention],
     ids: &'a [usize],
     section: Option<usize>,
+}
+
+/// Headings that label a part of a page, never an event's name.
+const SECTION_LABELS: &[&str] = &[
+    "date",
+    "dates",
+    "important",
+    "key",
+    "schedule",
+    "program",
+    "programme",
+    "location",
+    "venue",
+    "register",
+    "registration",
+    "call",
+    "cfp",
+    "about",
+    "overview",
+    "timeline",
+    "deadline",
+    "deadlines",
+    "when",
+    "where",
+    "agenda",
+    "contact",
+    "news",
+    "tickets",
+    "sponsors",
+    "speakers",
+    "home",
+    "submission",
+    "submissions",
+    "travel",
+    "accommodation",
+    "committee",
+    "topics",
+    "faq",
+];
+
+/// A heading with no event word names the event of a line under it that
+/// holds only a date ("Student Networking" over "Tuesday 29th October"),
+/// unless it is a label such as "Important dates".
+fn heading_name(heading: &str, text: &str, found: &Found) -> Option<NameMention> {
+    let date_only = found.dates.len() == 1 && {
+        let span = &found.dates[0].span;
+        let rest = format!("{}{}", &text[..span.start], &text[span.end..]);
+        rest.chars().filter(|c| c.is_alphabetic()).count() <= 12
+    };
+    let words: Vec<&str> = heading.split_whitespace().collect();
+    let label = words.iter().any(|w| {
+        let w = w
+            .trim_matches(|c: char| !c.is_alphanumeric())
+            .to_lowercase();
+        SECTION_LABELS.contains(&w.as_str())
+    });
+    let capitalized = heading.starts_with(|c: char| c.is_uppercase());
+    (date_only && !label && capitalized && (1..=6).contains(&words.len())).then(|| NameMention {
+        span: 0..heading.len(),
+        name: heading.trim_end_matches([':', '.']).to_owned(),
+        kind: EventKind::Other,
+        generic: false,
+    })
 }
 
 /// How strongly a sentence backs a date as its event's dates: a range, the

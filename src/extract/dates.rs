@@ -248,6 +248,60 @@ pub fn calendar_word(word: &str) -> bool {
     month(&toks, 0).is_some() || weekday_at(&toks, 0).is_some()
 }
 
+/// Month names of the languages announcements are most often bilingual
+/// in (German, French, Spanish, Italian, Portuguese, Dutch, Indonesian,
+/// Polish in the genitive), January first.
+const OTHER_LANGUAGES: [&[&str]; 12] = [
+    &[
+        "januar", "janvier", "enero", "gennaio", "janeiro", "januari", "stycznia",
+    ],
+    &[
+        "februar",
+        "février",
+        "fevrier",
+        "febrero",
+        "febbraio",
+        "fevereiro",
+        "februari",
+        "lutego",
+    ],
+    &[
+        "märz", "maerz", "mars", "marzo", "março", "maart", "maret", "marca",
+    ],
+    &["avril", "aprile", "abril", "kwietnia"],
+    &["mai", "mayo", "maggio", "maio", "mei", "maja"],
+    &["juni", "juin", "junio", "giugno", "junho", "czerwca"],
+    &["juli", "juillet", "julio", "luglio", "julho", "lipca"],
+    &["août", "aout", "agosto", "augustus", "agustus", "sierpnia"],
+    &[
+        "septembre",
+        "septiembre",
+        "setiembre",
+        "settembre",
+        "setembro",
+        "września",
+    ],
+    &[
+        "oktober",
+        "octobre",
+        "octubre",
+        "ottobre",
+        "outubro",
+        "października",
+    ],
+    &["novembre", "noviembre", "novembro", "listopada"],
+    &[
+        "dezember",
+        "décembre",
+        "decembre",
+        "diciembre",
+        "dicembre",
+        "dezembro",
+        "desember",
+        "grudnia",
+    ],
+];
+
 /// The number of a month by its name or abbreviation, in lowercase.
 fn month_number(w: &str) -> Option<u32> {
     let months = [
@@ -271,7 +325,8 @@ fn month_number(w: &str) -> Option<u32> {
         .iter()
         .position(|m| *m == w)
         .or_else(|| full.iter().position(|m| *m == w))
-        .or_else(|| (w == "sept").then_some(8))?;
+        .or_else(|| (w == "sept").then_some(8))
+        .or_else(|| OTHER_LANGUAGES.iter().position(|names| names.contains(&w)))?;
     u32::try_from(index + 1).ok()
 }
 

@@ -413,7 +413,9 @@ fn edition(sentence: &str, part: &[&Word<'_>]) -> Option<NameMention> {
         .iter()
         .position(|w| !NOT_NAMES.contains(&w.text.to_lowercase().as_str()))?;
     let words = &words[first..];
-    let plausible = !words.is_empty()
+    let plausible = words
+        .first()
+        .is_some_and(|w| w.text.starts_with(char::is_alphabetic))
         && words.len() <= 5
         && words.iter().all(|w| !dates::calendar_word(w.text))
         && words

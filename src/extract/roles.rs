@@ -67,6 +67,8 @@ const OPENING: &[&str] = &[
     "are open",
     "starts",
     "begins",
+    "begin",
+    "beginning",
     "launch",
     "available from",
     "kicks off",
@@ -349,6 +351,41 @@ fn trailing_label(
         return None;
     }
     kind_of(label)
+}
+
+/// Words that make a registration date the end of a better price or a
+/// perk, not of registration: price tiers ("July 10 or later") and
+/// incentives ("register by May 1 to save 20%", "and gain free access").
+const INCENTIVES: &[&str] = &[
+    "or later",
+    "or after",
+    "and later",
+    "onwards",
+    "to save",
+    "to get",
+    "to receive",
+    "gain free",
+    "get free",
+    "free access",
+    "discount",
+    "reduced rate",
+    "lower rate",
+    "cheaper",
+];
+
+/// A registration deadline, or an early-bird one when the words around
+/// the date speak of prices and perks.
+#[must_use]
+pub fn registration_or_early_bird(sentence: &str, mention: &Range<usize>) -> DeadlineKind {
+    let lower = sentence.to_lowercase();
+    let after = window(&lower, mention.end, mention.end + 70);
+    if has_any(&lower, &["or later", "or after", "and later", "onwards"])
+        || has_any(after, INCENTIVES)
+    {
+        DeadlineKind::EarlyBird
+    } else {
+        DeadlineKind::Registration
+    }
 }
 
 /// The deadline kind the words of `text` name, the nearest one to its end.

@@ -40,7 +40,7 @@ pub(super) fn document(html: &str) -> Document {
 /// Elements whose content is not prose: never part of a block.
 const HIDDEN_ELEMENTS: &[&str] = &[
     "head", "script", "style", "noscript", "template", "nav", "del", "s", "strike", "svg",
-    "iframe", "object", "select", "button", "textarea",
+    "iframe", "object", "select", "textarea",
 ];
 
 /// Elements that start and end a block. `br` and `hr` break one; table
