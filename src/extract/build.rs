@@ -14,7 +14,7 @@ use chrono::{Datelike, NaiveDate};
 use super::dates::{self, DateMention, Day, Found, resolve};
 use super::names::{self, NameMention};
 use super::roles::{self, Role, classify};
-use super::text::Document;
+use super::text::{Block, Document};
 use super::{ExtractedDeadline, ExtractedEvent};
 use crate::model::{DeadlineKind, EventKind};
 
@@ -27,6 +27,8 @@ struct Sentence<'a> {
     quote: u8,
     /// The heading the sentence stands under.
     section: Option<&'a str>,
+    /// The short line right before its block, which may label it.
+    label: Option<&'a str>,
 }
 
 fn sentences(doc: &Document) -> Vec<Sentence<'_>> {
@@ -39,11 +41,13 @@ fn sentences(doc: &Document) -> Vec<Sentence<'_>> {
             heading: true,
             quote: 0,
             section: None,
+            label: None,
         })
         .collect();
     let mut section: Option<&str> = None;
-    let mut previous_heading = false;
+    let mut previous: Option<&Block> = None;
     for block in &doc.blocks {
+        let previous_heading = previous.is_some_and(|p| p.heading);
         // A heading right under another ("QSB Workshop" then "Monday 28th
         // October") stands in its section; other headings start their own.
         let under = if block.heading && !previous_heading {
@@ -51,7 +55,7 @@ fn sentences(doc: &Document) -> Vec<Sentence<'_>> {
         } else {
             section
         };
-        previous_heading = block.heading;
+        let label = previous.filter(|p| is_label(p)).map(|p| p.text.as_str());
         for (_, text) in super::text::sentences(&block.text) {
             out.push(Sentence {
                 text,
@@ -59,13 +63,46 @@ fn sentences(doc: &Document) -> Vec<Sentence<'_>> {
                 heading: block.heading,
                 quote: block.quote,
                 section: under,
+                label,
             });
         }
-        if block.heading {
+        if block.heading || is_label(block) && block.text.ends_with(':') || is_title_line(block) {
             section = Some(block.text.as_str());
         }
+        previous = Some(block);
     }
     out
+}
+
+/// A short line with no date that labels what follows: "Paper submission"
+/// over "March 3", "Important dates:" over a list, as plain text and
+/// definition lists write them.
+fn is_label(block: &Block) -> bool {
+    block.text.chars().count() <= 50
+        && !block.text.contains(|c: char| c.is_ascii_digit())
+        && block.text.chars().any(char::is_alphabetic)
+}
+
+/// A line that heads what follows in plain text: "IMPORTANT DATES" in
+/// capitals, or a short capitalized title with no closing period, as a
+/// digest's numbered items have ("2. Documentation sprint").
+fn is_title_line(block: &Block) -> bool {
+    let words = block.text.split_whitespace().count();
+    is_caps(block)
+        || is_label(block)
+            && words <= 6
+            && block.text.starts_with(char::is_uppercase)
+            && !block.text.ends_with(['.', '!', '?', ',', ';'])
+}
+
+/// "IMPORTANT DATES": a short line in capitals, the heading of plain text.
+fn is_caps(block: &Block) -> bool {
+    is_label(block)
+        && block.text.split_whitespace().count() <= 5
+        && !block
+            .text
+            .chars()
+            .any(|c| c.is_alphabetic() && !c.is_uppercase())
 }
 
 /// A date as found, and the date its year is read against.
@@ -269,6 +306,12 @@ impl Builder {
                 sentence.section,
                 mention.end.is_some(),
             );
+            let role = match (role, sentence.label) {
+                (Role::Event | Role::Ignore, Some(label)) if is_date_only(text, mention) => {
+                    roles::labelled(label).map_or(role, Role::Deadline)
+                }
+                _ => role,
+            };
             let dated = Dated {
                 mention: mention.clone(),
                 anchor,
@@ -322,20 +365,20 @@ impl Builder {
 
     /// The event the section heading of a sentence names, if it names one
     /// already known or a new one.
-    fn section_event(&mut self, sentence: &Sentence<'_>, found: &Found) -> Option<usize> {
+    fn section_event(&mut self, sentence: &Sentence<'_>, found: &Found) -> Option<(usize, bool)> {
         let heading = sentence.section?;
-        let name = names::find(heading)
-            .into_iter()
-            .next()
-            .or_else(|| heading_name(heading, sentence.text, found))?;
+        let named = names::find(heading).into_iter().next();
+        let strong = named.is_some();
+        let name = named.or_else(|| heading_name(heading, sentence.text, found))?;
         let under = Sentence {
             text: heading,
             line: sentence.line,
             heading: true,
             quote: sentence.quote,
             section: None,
+            label: None,
         };
-        Some(self.entity(&name, &under))
+        Some((self.entity(&name, &under), strong))
     }
 
     /// "Location: Barcelona, Spain" gives the place of the event last
@@ -365,7 +408,10 @@ impl Builder {
             if let Some(main) = self.main
                 && matches!(
                     name.kind,
-                    EventKind::Conference | EventKind::Summit | EventKind::Workshop
+                    EventKind::Conference
+                        | EventKind::Summit
+                        | EventKind::Workshop
+                        | EventKind::Meetup
                 )
             {
                 return main;
@@ -424,11 +470,15 @@ impl Builder {
         } else {
             self.current
         };
+        let section = subject
+            .section
+            .filter(|(_, strong)| *strong || !named_only)
+            .map(|(id, _)| id);
         before
             .last()
             .or(after.first())
             .map(|(_, id)| **id)
-            .or(subject.section)
+            .or(section)
             .or(last)
             .or(self.main)
     }
@@ -439,14 +489,23 @@ impl Builder {
         // session or an aside, unless the sentence says something is held.
         if subject.names.is_empty()
             && dated.mention.end.is_none()
-            && !sentence.heading
+            && !(sentence.heading && subject.section.is_some())
             && !roles::happening(text)
         {
             return;
         }
-        let Some(id) = self.subject(text, subject, dated.mention.span.start, false) else {
+        let Some(mut id) = self.subject(text, subject, dated.mention.span.start, false) else {
             return;
         };
+        // A bare section title does not take the dates the main event
+        // still lacks: "Welcome to Prague" over "It takes place 3-5 May".
+        if let (Some((section, false)), Some(main)) = (subject.section, self.main)
+            && section == id
+            && subject.names.is_empty()
+            && self.entities[main].candidates.is_empty()
+        {
+            id = main;
+        }
         let score = evidence_score(sentence, &dated.mention, !subject.names.is_empty());
         self.start_and_end(id, sentence, &dated);
         let entity = &mut self.entities[id];
@@ -650,7 +709,17 @@ fn main_name(doc: &Document) -> Option<(&str, NameMention)> {
 struct Subject<'a> {
     names: &'a [NameMention],
     ids: &'a [usize],
-    section: Option<usize>,
+    /// The event the section heading names, and whether it names it with
+    /// an event word (rather than being a bare title such as "Berlin
+    /// meetup" read from a digest's list).
+    section: Option<(usize, bool)>,
+}
+
+/// Whether a sentence holds little but the date at `mention`.
+fn is_date_only(text: &str, mention: &DateMention) -> bool {
+    let span = &mention.span;
+    let rest = text[..span.start].chars().chain(text[span.end..].chars());
+    rest.filter(|c| c.is_alphabetic()).count() <= 12
 }
 
 /// Headings that label a part of a page, never an event's name.
@@ -695,11 +764,9 @@ const SECTION_LABELS: &[&str] = &[
 /// holds only a date ("Student Networking" over "Tuesday 29th October"),
 /// unless it is a label such as "Important dates".
 fn heading_name(heading: &str, text: &str, found: &Found) -> Option<NameMention> {
-    let date_only = found.dates.len() == 1 && {
-        let span = &found.dates[0].span;
-        let rest = format!("{}{}", &text[..span.start], &text[span.end..]);
-        rest.chars().filter(|c| c.is_alphabetic()).count() <= 12
-    };
+    let date_only = found.dates.len() == 1 && is_date_only(text, &found.dates[0]);
+    let happens = found.dates.iter().any(|d| d.end.is_some()) || roles::happening(text);
+    let unnamed = names::find(text).is_empty();
     let words: Vec<&str> = heading.split_whitespace().collect();
     let label = words.iter().any(|w| {
         let w = w
@@ -708,7 +775,14 @@ fn heading_name(heading: &str, text: &str, found: &Found) -> Option<NameMention>
         SECTION_LABELS.contains(&w.as_str())
     });
     let capitalized = heading.starts_with(|c: char| c.is_uppercase());
-    (date_only && !label && capitalized && (1..=6).contains(&words.len())).then(|| NameMention {
+    // "Speaker: Ilse Marek" over "Time: 9:00": a talk's details, no event.
+    let detail = heading.contains(':') || text.to_lowercase().starts_with("time");
+    let fits = (date_only || happens && unnamed)
+        && !label
+        && !detail
+        && capitalized
+        && (1..=6).contains(&words.len());
+    fits.then(|| NameMention {
         span: 0..heading.len(),
         name: heading.trim_end_matches([':', '.']).to_owned(),
         kind: EventKind::Other,
@@ -852,11 +926,9 @@ fn before(day: Day, anchor: Option<NaiveDate>, start: NaiveDate) -> Option<Naive
     Some(date)
 }
 
-/// Whether two name keys are one event: equal, or one the other with
-/// words before or after it ("lss" and "linuxsecuritysummit" are not, but
-/// "securitysummit" and "linuxsecuritysummit" are).
+/// Whether two name keys are one event.
 fn same_event(a: &str, b: &str) -> bool {
-    a == b || (a.len() >= 6 && b.len() >= 6 && (a.ends_with(b) || b.ends_with(a)))
+    a == b
 }
 
 /// Whether `short` is the initials of `long`: "LSS" of "Linux Security
@@ -865,6 +937,7 @@ fn abbreviates(short: &str, long: &str) -> bool {
     let short: String = short.chars().filter(|c| c.is_alphanumeric()).collect();
     let initials: String = long
         .split_whitespace()
+        .filter(|w| !w.starts_with(char::is_lowercase) || w.chars().any(char::is_uppercase))
         .filter_map(|w| w.chars().next())
         .filter(|c| c.is_alphanumeric())
         .collect();

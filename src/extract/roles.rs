@@ -263,6 +263,10 @@ const SUPERSEDED: &[&str] = &[
     "moved from",
     "postponed from",
     "was:",
+    "update",
+    "updated",
+    "edit",
+    "edited",
 ];
 
 /// The role of a date judged also by where it stands: the label in front
@@ -386,6 +390,17 @@ pub fn registration_or_early_bird(sentence: &str, mention: &Range<usize>) -> Dea
     } else {
         DeadlineKind::Registration
     }
+}
+
+/// The deadline a label names ("Paper submission", "Registration
+/// closes"), unless it speaks of an opening or of something ignored.
+#[must_use]
+pub fn labelled(label: &str) -> Option<DeadlineKind> {
+    let lower = label.to_lowercase();
+    if has_any(&lower, OPENING) || has_any(&lower, IGNORE) {
+        return None;
+    }
+    kind_of(&lower)
 }
 
 /// The deadline kind the words of `text` name, the nearest one to its end.
