@@ -288,9 +288,10 @@ impl Builder {
         }
         let section_event = self.section_event(sentence, found);
         let anchor = self.anchor(index);
-        for (k, mention) in found.dates.iter().enumerate() {
-            let previous_end = k.checked_sub(1).map_or(0, |p| found.dates[p].span.end);
-            let next_start = found.dates.get(k + 1).map_or(text.len(), |m| m.span.start);
+        let mentions = self.with_relative_days(found);
+        for (k, mention) in mentions.iter().enumerate() {
+            let previous_end = k.checked_sub(1).map_or(0, |p| mentions[p].span.end);
+            let next_start = mentions.get(k + 1).map_or(text.len(), |m| m.span.start);
             let has_name = !names.is_empty() || sentence.heading;
             let role = roles::in_context(
                 classify(
@@ -316,7 +317,12 @@ impl Builder {
                 mention: mention.clone(),
                 anchor,
             };
-            if sentence.heading && self.is_publication_date(&dated) {
+            // A day named relative to the post ("today", "this Friday")
+            // can close a call, but is too loose to date an event.
+            let relative = !found.dates.iter().any(|d| d.span == dated.mention.span);
+            if sentence.heading && self.is_publication_date(&dated)
+                || relative && role == Role::Event
+            {
                 continue;
             }
             let subject = Subject {
@@ -332,6 +338,41 @@ impl Builder {
         }
         self.labelled_place(text);
         self.remember(text, &names, &ids);
+    }
+
+    /// The dates of a sentence, with the days it names relative to the
+    /// publication date ("this Friday", "tomorrow") when that is known and
+    /// no date stated beside them says it outright ("tomorrow (Friday the
+    /// 5th of July)", "next Monday 1 July").
+    fn with_relative_days(&self, found: &Found) -> Vec<DateMention> {
+        let mut mentions = found.dates.clone();
+        let Some(published) = self.published else {
+            return mentions;
+        };
+        for relative in &found.relatives {
+            let Some(day) = relative.day else { continue };
+            let stated = found.dates.iter().any(|d| {
+                d.span.start >= relative.span.start && d.span.start <= relative.span.end + 30
+            });
+            if stated {
+                continue;
+            }
+            let date = day.from(published);
+            mentions.push(DateMention {
+                span: relative.span.clone(),
+                start: Day {
+                    year: Some(date.year()),
+                    month: date.month(),
+                    day: date.day(),
+                },
+                end: None,
+                weekday: None,
+                times: None,
+                zone: None,
+            });
+        }
+        mentions.sort_by_key(|m| m.span.start);
+        mentions
     }
 
     /// Whether a date is the day the document was published ("Weekly

@@ -153,6 +153,36 @@ pub struct Relative {
     pub span: Range<usize>,
     /// Whether it points to the past.
     pub past: bool,
+    /// The day it names, counted from the day it was written, if it names
+    /// one: "tomorrow", "this Friday", "next Monday".
+    pub day: Option<RelativeDay>,
+}
+
+/// A day named relative to the day a text was written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RelativeDay {
+    /// So many days on: today 0, tomorrow 1.
+    Offset(u32),
+    /// The weekday on or after the day ("this Friday"), or after it
+    /// ("next Friday", `true`).
+    Weekday(Weekday, bool),
+}
+
+impl RelativeDay {
+    /// The date this names in a text written on `written`.
+    #[must_use]
+    pub fn from(self, written: NaiveDate) -> NaiveDate {
+        match self {
+            RelativeDay::Offset(days) => written + chrono::Duration::days(i64::from(days)),
+            RelativeDay::Weekday(weekday, next) => {
+                let ahead = (7 + weekday.num_days_from_monday()
+                    - written.weekday().num_days_from_monday())
+                    % 7;
+                let ahead = if ahead == 0 && next { 7 } else { ahead };
+                written + chrono::Duration::days(i64::from(ahead))
+            }
+        }
+    }
 }
 
 /// Everything temporal found in a text.
@@ -907,16 +937,37 @@ fn relative_at(toks: &[Token], i: usize) -> Option<(Relative, usize)> {
     let unit = |k: usize| {
         word(toks, k).is_some_and(|w| UNITS.contains(&w) || weekday_at(toks, k).is_some())
     };
+    let named = |end: usize, day: Option<RelativeDay>| {
+        let relative = Relative {
+            span: toks[i].span.start..toks[end - 1].span.end,
+            past: false,
+            day,
+        };
+        Some((relative, end))
+    };
     let span = |end: usize, past: bool| {
         let relative = Relative {
             span: toks[i].span.start..toks[end - 1].span.end,
             past,
+            day: None,
         };
         Some((relative, end))
     };
-    match word(toks, i).unwrap_or_default() {
+    let first = word(toks, i).unwrap_or_default();
+    let skip_coming = usize::from(first == "this" && word(toks, i + 1) == Some("coming"));
+    if matches!(first, "this" | "next" | "coming")
+        && let Some((weekday, _)) = weekday_at(toks, i + 1 + skip_coming)
+    {
+        let next = first == "next";
+        return named(
+            i + 2 + skip_coming,
+            Some(RelativeDay::Weekday(weekday, next)),
+        );
+    }
+    match first {
         "yesterday" => return span(i + 1, true),
-        "today" | "tomorrow" | "tonight" => return span(i + 1, false),
+        "today" | "tonight" => return named(i + 1, Some(RelativeDay::Offset(0))),
+        "tomorrow" => return named(i + 1, Some(RelativeDay::Offset(1))),
         "next" | "coming" if unit(i + 1) => return span(i + 2, false),
         "last" | "previous" | "past" if unit(i + 1) => return span(i + 2, true),
         "earlier" | "later" if word(toks, i + 1) == Some("this") && unit(i + 2) => {
