@@ -78,9 +78,16 @@ fn sentences(doc: &Document) -> Vec<Sentence<'_>> {
 /// over "March 3", "Important dates:" over a list, as plain text and
 /// definition lists write them.
 fn is_label(block: &Block) -> bool {
-    block.text.chars().count() <= 50
-        && !block.text.contains(|c: char| c.is_ascii_digit())
-        && block.text.chars().any(char::is_alphabetic)
+    let undated = block.text.split_whitespace().all(|w| {
+        let w = w.trim_matches(|c: char| !c.is_alphanumeric());
+        is_year(w) || !w.contains(|c: char| c.is_ascii_digit())
+    });
+    block.text.chars().count() <= 50 && undated && block.text.chars().any(char::is_alphabetic)
+}
+
+/// A four-digit year such as "2031".
+fn is_year(word: &str) -> bool {
+    word.len() == 4 && word.starts_with(['1', '2']) && word.chars().all(|c| c.is_ascii_digit())
 }
 
 /// A line that heads what follows in plain text: "IMPORTANT DATES" in
@@ -340,6 +347,20 @@ impl Builder {
         self.remember(text, &names, &ids);
     }
 
+    /// Deadlines of a one-word event that never got dates ("the school",
+    /// "Forum") belong to the main event: such a word is a reference to
+    /// it far more often than an event of its own.
+    fn fold_undated(&mut self, main: usize) {
+        for id in 0..self.entities.len() {
+            let entity = &self.entities[id];
+            let one_word = entity.name.split_whitespace().count() == 1;
+            if id != main && entity.candidates.is_empty() && one_word && !entity.claims.is_empty() {
+                let claims = std::mem::take(&mut self.entities[id].claims);
+                self.entities[main].claims.extend(claims);
+            }
+        }
+    }
+
     /// The dates of a sentence, with the days it names relative to the
     /// publication date ("this Friday", "tomorrow") when that is known and
     /// no date stated beside them says it outright ("tomorrow (Friday the
@@ -408,7 +429,7 @@ impl Builder {
     /// already known or a new one.
     fn section_event(&mut self, sentence: &Sentence<'_>, found: &Found) -> Option<(usize, bool)> {
         let heading = sentence.section?;
-        let named = names::find(heading).into_iter().next();
+        let named = names::find(heading).into_iter().find(|n| !n.generic);
         let strong = named.is_some();
         let name = named.or_else(|| heading_name(heading, sentence.text, found))?;
         let under = Sentence {
@@ -683,6 +704,7 @@ impl Builder {
         if let Some(main) = main {
             let orphans = std::mem::take(&mut self.orphans);
             self.entities[main].claims.extend(orphans);
+            self.fold_undated(main);
         }
         // A deadline quoted from an earlier message gives way to one the
         // message itself states, whichever event each was given to.
@@ -704,11 +726,21 @@ impl Builder {
                 .retain(|c| floors.iter().all(|(k, q)| *k != c.kind || c.quote <= *q));
         }
         let published = self.published;
-        self.entities
-            .into_iter()
-            .filter(|e| !e.candidates.is_empty() || (!e.claims.is_empty() && !e.generic))
-            .map(|e| finish_one(e, published))
-            .collect()
+        let mut events: Vec<ExtractedEvent> = Vec::new();
+        let mut main_at = None;
+        for (id, entity) in self.entities.iter().enumerate() {
+            if entity.candidates.is_empty() && (entity.claims.is_empty() || entity.generic) {
+                continue;
+            }
+            if Some(id) == main {
+                main_at = Some(events.len());
+            }
+            events.push(finish_one(entity, published));
+        }
+        if let Some(at) = main_at {
+            fold_same_days(&mut events, at);
+        }
+        events
     }
 }
 
@@ -854,6 +886,35 @@ fn evidence_score(sentence: &Sentence<'_>, mention: &DateMention, named: bool) -
     score - 4 * i32::from(sentence.quote)
 }
 
+/// Events on exactly the main event's days under another name (its title
+/// in a second language, its acronym) are the main event again: their
+/// deadlines and place join it.
+fn fold_same_days(events: &mut Vec<ExtractedEvent>, main: usize) {
+    let days = |e: &ExtractedEvent| e.start.map(|s| (s, e.end));
+    let Some(main_days) = days(&events[main]) else {
+        return;
+    };
+    let mut index = 0;
+    let mut main = main;
+    while index < events.len() {
+        if index != main && days(&events[index]) == Some(main_days) {
+            let twin = events.remove(index);
+            if index < main {
+                main -= 1;
+            }
+            let target = &mut events[main];
+            target.location = target.location.take().or(twin.location);
+            target.deadlines.extend(twin.deadlines);
+            target.deadlines.sort_by_key(|d| (d.date, d.time));
+            target
+                .deadlines
+                .dedup_by(|a, b| a.kind == b.kind && a.date == b.date);
+        } else {
+            index += 1;
+        }
+    }
+}
+
 /// Whether a name is only a reference point in its sentence ("right
 /// after the Xen Project Developer Summit").
 fn is_reference(text: &str, name: &NameMention) -> bool {
@@ -863,7 +924,7 @@ fn is_reference(text: &str, name: &NameMention) -> bool {
     REFERENCE.iter().any(|r| before.ends_with(r))
 }
 
-fn finish_one(entity: Entity, published: Option<NaiveDate>) -> ExtractedEvent {
+fn finish_one(entity: &Entity, published: Option<NaiveDate>) -> ExtractedEvent {
     let best = entity.best();
     let (start, end) = match best {
         Some(c) => {
@@ -894,12 +955,12 @@ fn finish_one(entity: Entity, published: Option<NaiveDate>) -> ExtractedEvent {
     confidence += if entity.location.is_some() { 0.1 } else { 0.0 };
     confidence += if has_year { 0.1 } else { 0.0 };
     ExtractedEvent {
-        name: entity.name,
+        name: entity.name.clone(),
         kind: entity.kind,
         start,
         end,
         times,
-        location: entity.location,
+        location: entity.location.clone(),
         confidence: confidence.min(1.0),
         evidence,
         line,

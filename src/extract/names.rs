@@ -51,6 +51,13 @@ const KEYWORDS: &[(&str, EventKind, bool)] = &[
     ("meeting", EventKind::Meetup, false),
     ("group", EventKind::Meetup, false),
     ("unconference", EventKind::Conference, true),
+    ("colloquium", EventKind::Conference, true),
+    ("seminar", EventKind::Workshop, true),
+    ("school", EventKind::Training, false),
+    ("festival", EventKind::Conference, true),
+    ("jam", EventKind::Hackathon, false),
+    ("hackday", EventKind::Hackathon, true),
+    ("retreat", EventKind::Meetup, false),
 ];
 
 /// Suffixes that make a word an event name on their own: `PyCon`,
@@ -95,6 +102,17 @@ const NOT_NAMES: &[&str] = &[
     "both",
     "all",
     "of",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "several",
+    "many",
+    "every",
+    "each",
+    "see",
+    "meet",
 ];
 
 #[derive(Debug, Clone)]
@@ -190,7 +208,38 @@ pub fn find(sentence: &str) -> Vec<NameMention> {
     let mut out = Vec::new();
     let mut i = 0;
     while i < words.len() {
-        let run_end = run(&words, i);
+        let mut run_end = run(&words, i);
+        // "the Madrid meetup", "our Porto sprint": a place or project and
+        // an event word in lowercase.
+        let has_keyword = words[i..run_end]
+            .iter()
+            .flatten()
+            .any(|w| keyword(w.text).is_some());
+        let proper = words[i..run_end]
+            .iter()
+            .flatten()
+            .any(|w| !NOT_NAMES.contains(&w.text.to_lowercase().as_str()) && !is_number(w.text));
+        if run_end > i
+            && proper
+            && !has_keyword
+            && words
+                .get(run_end)
+                .and_then(Option::as_ref)
+                .is_some_and(|w| {
+                    w.text.starts_with(char::is_lowercase) && keyword(w.text).is_some()
+                })
+            && !words
+                .get(run_end + 1)
+                .and_then(Option::as_ref)
+                .is_some_and(|w| {
+                    matches!(
+                        w.text.to_lowercase().as_str(),
+                        "centre" | "center" | "hall" | "hotel" | "room" | "venue" | "site"
+                    )
+                })
+        {
+            run_end += 1;
+        }
         if run_end > i {
             out.extend(named(sentence, &words[i..run_end]));
             i = run_end;
@@ -203,6 +252,20 @@ pub fn find(sentence: &str) -> Vec<NameMention> {
     }
     out
 }
+
+/// Words of a title that make it a publication, not an event: "Weekly
+/// News, Issue 183", "Community digest, March".
+const NOT_EVENTS: &[&str] = &[
+    "digest",
+    "newsletter",
+    "weekly news",
+    "this week in",
+    "roundup",
+    "round-up",
+    "issue ",
+    "monthly news",
+    "bulletin",
+];
 
 /// Words of a title that announce rather than name: "Call for Papers:
 /// Storage Days 2031", "Storage Days 2031 CFP is open".
@@ -244,6 +307,10 @@ const ANNOUNCING: &[&str] = &[
 /// "WANT@NeurIPS 2023"). A year at its end is dropped, as in every name.
 #[must_use]
 pub fn from_title(title: &str) -> Option<NameMention> {
+    let lower = title.to_lowercase();
+    if NOT_EVENTS.iter().any(|w| lower.contains(w)) {
+        return None;
+    }
     if let Some(found) = find(title).into_iter().find(|n| !n.generic) {
         return Some(found);
     }
@@ -388,6 +455,11 @@ fn named(sentence: &str, run: &[Option<Word<'_>>]) -> Vec<NameMention> {
         } else {
             last
         };
+        let last = if last > first && is_number(part[last].text) {
+            last - 1
+        } else {
+            last
+        };
         let span = part[first].span.start..part[last].span.end;
         let proper = part[first..last].iter().any(|w| keyword(w.text).is_none())
             || keyword(part[last].text).is_some_and(|(_, generic)| !generic);
@@ -431,6 +503,10 @@ fn edition(sentence: &str, part: &[&Word<'_>]) -> Option<NameMention> {
         kind: EventKind::Conference,
         generic: false,
     })
+}
+
+fn is_number(word: &str) -> bool {
+    word.chars().all(|c| c.is_ascii_digit())
 }
 
 /// "the hackathon", "a social event", "the party".

@@ -181,6 +181,10 @@ const HAPPENING: &[&str] = &[
     "begins",
     "starts",
     "ends:",
+    "get together",
+    "gets together",
+    "celebrate",
+    "celebrated",
 ];
 
 /// Whether a sentence says something happens (is held, takes place...).
