@@ -180,9 +180,12 @@ fn curated_toml_output_loads_as_a_curated_source() {
 
 /// Precision and recall of events (matched by dates) and deadlines
 /// (matched by kind and due) over the labelled corpus.
+/// `(start, end)` of events, `(kind, due)` of deadlines.
+type Facts = (Vec<(Value, Value)>, Vec<(String, String)>);
+
 /// The `(start, end)` of every event, and the `(kind, due)` of every
 /// deadline, of a fixture of the corpus.
-fn facts(fixture: &str) -> (Vec<(Value, Value)>, Vec<(String, String)>) {
+fn facts(fixture: &str) -> Facts {
     let json = extract(&[&format!("tests/fixtures/announcements/{fixture}")]);
     let days = events(&json).into_iter().map(|e| (e.2, e.3)).collect();
     let mut all = Vec::new();
