@@ -56,7 +56,10 @@ fn sentences(doc: &Document) -> Vec<Sentence<'_>> {
             section
         };
         let label = previous.filter(|p| is_label(p)).map(|p| p.text.as_str());
-        for (_, text) in super::text::sentences(&block.text) {
+        let pieces = super::text::sentences(&block.text)
+            .into_iter()
+            .flat_map(|(_, text)| bounded(text));
+        for text in pieces {
             out.push(Sentence {
                 text,
                 line: block.line,
@@ -72,6 +75,33 @@ fn sentences(doc: &Document) -> Vec<Sentence<'_>> {
         previous = Some(block);
     }
     out
+}
+
+/// The longest sentence read as one: longer ones (a list of a thousand
+/// dates with no full stop) are read in pieces of about this size, cut at
+/// a comma or a space, so that reading stays linear in the text's length.
+const LONGEST_SENTENCE: usize = 1_000;
+
+/// A sentence, in pieces of at most [`LONGEST_SENTENCE`] bytes or so.
+fn bounded(sentence: &str) -> Vec<&str> {
+    let mut pieces = Vec::new();
+    let mut rest = sentence;
+    while rest.len() > LONGEST_SENTENCE {
+        let mut cut = LONGEST_SENTENCE;
+        while !rest.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        let at = rest[..cut]
+            .rfind([',', ';'])
+            .or_else(|| rest[..cut].rfind(' '))
+            .map_or(cut, |i| i + 1);
+        let (piece, tail) = rest.split_at(at.max(1));
+        pieces.push(piece.trim());
+        rest = tail;
+    }
+    pieces.push(rest.trim());
+    pieces.retain(|p| !p.is_empty());
+    pieces
 }
 
 /// A short line with no date that labels what follows: "Paper submission"
@@ -293,22 +323,35 @@ impl Builder {
         for name in &names {
             ids.push(self.entity(name, sentence));
         }
-        let section_event = self.section_event(sentence, found);
+        let section_event = if found.dates.is_empty() && found.relatives.is_empty() {
+            None
+        } else {
+            self.section_event(sentence, found)
+        };
         let anchor = self.anchor(index);
         let mentions = self.with_relative_days(found);
-        for (k, mention) in mentions.iter().enumerate() {
+        let reading = if mentions.is_empty() {
+            None
+        } else {
+            Some(roles::Reading::new(text))
+        };
+        for (k, (mention, reading)) in mentions
+            .iter()
+            .zip(std::iter::repeat_with(|| reading.as_ref()).flatten())
+            .enumerate()
+        {
             let previous_end = k.checked_sub(1).map_or(0, |p| mentions[p].span.end);
             let next_start = mentions.get(k + 1).map_or(text.len(), |m| m.span.start);
             let has_name = !names.is_empty() || sentence.heading;
             let role = roles::in_context(
                 classify(
-                    text,
+                    reading,
                     &mention.span,
                     (previous_end, next_start),
                     has_name,
                     mention.end.is_some(),
                 ),
-                text,
+                reading,
                 &mention.span,
                 previous_end,
                 sentence.section,
@@ -975,14 +1018,22 @@ fn deadlines(claims: &[Claim], event_start: Option<NaiveDate>) -> Vec<ExtractedD
         .iter()
         .filter_map(|c| deadline(c, event_start).map(|d| (c.extended, d)))
         .collect();
-    let latest_extension = |kind: DeadlineKind, out: &[(bool, ExtractedDeadline)]| {
-        out.iter()
-            .filter(|(ext, d)| *ext && d.kind == kind)
-            .map(|(_, d)| d.date)
-            .max()
-    };
-    let snapshot = out.clone();
-    out.retain(|(ext, d)| *ext || latest_extension(d.kind, &snapshot).is_none_or(|e| d.date > e));
+    let latest_extension: Vec<(DeadlineKind, NaiveDate)> = DeadlineKind::ALL
+        .iter()
+        .filter_map(|kind| {
+            let latest = out
+                .iter()
+                .filter(|(ext, d)| *ext && d.kind == *kind)
+                .map(|(_, d)| d.date)
+                .max()?;
+            Some((*kind, latest))
+        })
+        .collect();
+    out.retain(|(ext, d)| {
+        *ext || latest_extension
+            .iter()
+            .all(|(kind, latest)| *kind != d.kind || d.date > *latest)
+    });
     let mut out: Vec<ExtractedDeadline> = out.into_iter().map(|(_, d)| d).collect();
     out.sort_by_key(|d| (d.date, d.time));
     out.dedup_by(|a, b| a.kind == b.kind && a.date == b.date);

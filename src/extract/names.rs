@@ -182,6 +182,10 @@ fn capitalized(word: &str) -> bool {
 }
 
 fn keyword(word: &str) -> Option<(EventKind, bool)> {
+    // No event word is shorter than three letters or longer than twelve.
+    if word.len() < 3 || !word.starts_with(char::is_alphabetic) {
+        return None;
+    }
     let lower = word.to_lowercase();
     if let Some((_, kind, generic)) = KEYWORDS.iter().find(|(k, _, _)| *k == lower) {
         return Some((*kind, *generic));

@@ -187,6 +187,35 @@ const HAPPENING: &[&str] = &[
     "celebrated",
 ];
 
+/// A sentence made ready for classifying its dates: lowercased once, with
+/// what holds for the whole of it.
+#[derive(Debug)]
+pub struct Reading {
+    lower: String,
+    /// Whether it speaks of the past ("was held", "last year").
+    past: bool,
+    /// Whether it says something happens ("takes place", "join us").
+    happening: bool,
+}
+
+impl Reading {
+    #[must_use]
+    pub fn new(sentence: &str) -> Reading {
+        let lower = sentence.to_lowercase();
+        Reading {
+            past: has_any(&lower, PAST),
+            happening: has_any(&lower, HAPPENING),
+            lower,
+        }
+    }
+
+    /// Whether the sentence says something happens.
+    #[must_use]
+    pub fn happening(&self) -> bool {
+        self.happening
+    }
+}
+
 /// Whether a sentence says something happens (is held, takes place...).
 #[must_use]
 pub fn happening(sentence: &str) -> bool {
@@ -200,24 +229,24 @@ pub fn happening(sentence: &str) -> bool {
 /// or uses an event noun; `range` whether the date is a range of days.
 #[must_use]
 pub fn classify(
-    sentence: &str,
+    sentence: &Reading,
     mention: &Range<usize>,
     neighbours: (usize, usize),
     named: bool,
     range: bool,
 ) -> Role {
-    let lower = sentence.to_lowercase();
+    let lower = &sentence.lower;
     let (previous_end, next_start) = neighbours;
     let before = window(
-        &lower,
+        lower,
         previous_end.max(mention.start.saturating_sub(100)),
         mention.start,
     );
-    let after = window(&lower, mention.end, next_start.min(mention.end + 60));
+    let after = window(lower, mention.end, next_start.min(mention.end + 60));
     if has_any(before, IGNORE) || has_any(after, &["refund", "grant", "scholarship"]) {
         return Role::Ignore;
     }
-    let past = has_any(&lower, PAST);
+    let past = sentence.past;
     if !range
         && !past
         && let Some(kind) = deadline(before, after)
@@ -234,7 +263,7 @@ pub fn classify(
     if !range && kind_of(before).is_some() {
         return Role::Ignore;
     }
-    if range || named || has_any(&lower, HAPPENING) {
+    if range || named || sentence.happening {
         return Role::Event;
     }
     Role::Ignore
@@ -281,15 +310,15 @@ const SUPERSEDED: &[&str] = &[
 #[must_use]
 pub fn in_context(
     role: Role,
-    sentence: &str,
+    sentence: &Reading,
     mention: &Range<usize>,
     previous_end: usize,
     section: Option<&str>,
     range: bool,
 ) -> Role {
-    let lower = sentence.to_lowercase();
-    let before = window(&lower, previous_end, mention.start);
-    let near = window(&lower, mention.start.saturating_sub(24), mention.start);
+    let lower = &sentence.lower;
+    let before = window(lower, previous_end, mention.start);
+    let near = window(lower, mention.start.saturating_sub(24), mention.start);
     if has_any(near, SUPERSEDED) {
         return Role::Ignore;
     }
@@ -318,7 +347,7 @@ pub fn in_context(
     if is_label && let Some(kind) = kind_of(label) {
         return Role::Deadline(kind);
     }
-    if let Some(kind) = trailing_label(&lower, mention, previous_end) {
+    if let Some(kind) = trailing_label(lower, mention, previous_end) {
         return Role::Deadline(kind);
     }
     let section = section.map(str::to_lowercase).unwrap_or_default();
@@ -486,17 +515,26 @@ fn last_of(text: &str, words: &[&str]) -> Option<usize> {
     words
         .iter()
         .filter_map(|w| {
-            text.match_indices(w)
-                .filter(|(at, _)| starts_word(text, *at) && ends_word(text, w, at + w.len()))
-                .map(|(at, _)| at)
+            occurrences(text, w)
+                .filter(|at| starts_word(text, *at) && ends_word(text, w, at + w.len()))
                 .last()
         })
         .max()
 }
 
 fn contains_word(text: &str, word: &str) -> bool {
-    text.match_indices(word)
-        .any(|(at, _)| starts_word(text, at) && ends_word(text, word, at + word.len()))
+    occurrences(text, word)
+        .any(|at| starts_word(text, at) && ends_word(text, word, at + word.len()))
+}
+
+/// Where `word` occurs in `text`, by a plain scan: the texts and words
+/// compared here are short, and building a searcher for each pair of them
+/// cost more than the search itself.
+fn occurrences<'a>(text: &'a str, word: &'a str) -> impl Iterator<Item = usize> + 'a {
+    let (hay, needle) = (text.as_bytes(), word.as_bytes());
+    let first = needle.first().copied();
+    (0..hay.len().saturating_sub(needle.len().saturating_sub(1)))
+        .filter(move |&at| Some(hay[at]) == first && hay[at..].starts_with(needle))
 }
 
 /// Whether a match of `word` ending at `end` ends a word, allowing the
@@ -530,7 +568,13 @@ mod tests {
     fn role(sentence: &str, date: &str) -> Role {
         let start = sentence.find(date).unwrap();
         let mention = start..start + date.len();
-        classify(sentence, &mention, (0, sentence.len()), false, false)
+        classify(
+            &Reading::new(sentence),
+            &mention,
+            (0, sentence.len()),
+            false,
+            false,
+        )
     }
 
     #[test]
@@ -608,23 +652,37 @@ mod tests {
         let row = "Paper submission | March 3";
         let at = row.find("March").unwrap();
         let mention = at..row.len();
-        let alone = classify(row, &mention, (0, row.len()), false, false);
+        let alone = classify(&Reading::new(row), &mention, (0, row.len()), false, false);
         assert_eq!(
-            in_context(alone, row, &mention, 0, None, false),
+            in_context(alone, &Reading::new(row), &mention, 0, None, false),
             Role::Deadline(DeadlineKind::Cfp)
         );
         let line = "closes on May 3";
         let at = line.find("May").unwrap();
         let mention = at..line.len();
-        let alone = classify(line, &mention, (0, line.len()), false, false);
+        let alone = classify(&Reading::new(line), &mention, (0, line.len()), false, false);
         assert_eq!(
-            in_context(alone, line, &mention, 0, Some("Registration"), false),
+            in_context(
+                alone,
+                &Reading::new(line),
+                &mention,
+                0,
+                Some("Registration"),
+                false
+            ),
             Role::Deadline(DeadlineKind::Registration)
         );
         let old = "extended to June 9 (previously: June 3)";
         let at = old.rfind("June").unwrap();
         assert_eq!(
-            in_context(Role::Event, old, &(at..old.len() - 1), 0, None, false),
+            in_context(
+                Role::Event,
+                &Reading::new(old),
+                &(at..old.len() - 1),
+                0,
+                None,
+                false
+            ),
             Role::Ignore
         );
         assert!(!contains_word("throughout the year", "through"));
