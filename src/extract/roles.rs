@@ -698,7 +698,13 @@ mod tests {
         let sentence = "KVM Forum, scheduled for August 19-21 at the Sheraton Seattle.";
         let at = sentence.find("August").unwrap();
         let mention = at..at + "August 19-21".len();
-        let classified = classify(sentence, &mention, (0, sentence.len()), true, true);
+        let classified = classify(
+            &Reading::new(sentence),
+            &mention,
+            (0, sentence.len()),
+            true,
+            true,
+        );
         assert_eq!(classified, Role::Event);
     }
 }
