@@ -17,8 +17,83 @@ use scraper::{ElementRef, Html, HtmlTreeSink, Node, Selector};
 
 use super::{Block, Collector, Document, collapse, parse_date};
 
+/// The deepest nesting of elements read as written. html5ever's tree
+/// builder looks through the stack of open elements at each tag, so a page
+/// nested a hundred thousand deep would take minutes; below this depth,
+/// tags are left out (their text kept) and a warning says so.
+const DEEPEST: usize = 256;
+
 /// Reads an HTML page or fragment into a document.
 pub(super) fn document(html: &str) -> Document {
+    match flatten_deep(html) {
+        Some(flat) => {
+            let mut doc = parse(&flat);
+            doc.warnings.push(format!(
+                "the page nests elements deeper than {DEEPEST}; the tags below that depth were left out and their text kept"
+            ));
+            doc
+        }
+        None => parse(html),
+    }
+}
+
+/// Elements that never have an end tag.
+const VOID: &[&str] = &[
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
+    "wbr",
+];
+
+/// `html` without the tags nested deeper than [`DEEPEST`], or None when it
+/// nests no deeper. A linear scan of tags, comments and script bodies.
+fn flatten_deep(html: &str) -> Option<String> {
+    let mut out = String::with_capacity(html.len());
+    let mut depth = 0usize;
+    let mut deepest = 0usize;
+    let mut rest = html;
+    while let Some(open) = rest.find('<') {
+        out.push_str(&rest[..open]);
+        let tag = &rest[open..];
+        let end = if tag.starts_with("<!--") {
+            tag.find("-->").map_or(tag.len(), |e| e + 3)
+        } else {
+            tag.find('>').map_or(tag.len(), |e| e + 1)
+        };
+        let (text, after) = tag.split_at(end);
+        let name: String = text
+            .trim_start_matches(['<', '/'])
+            .chars()
+            .take_while(char::is_ascii_alphanumeric)
+            .collect::<String>()
+            .to_ascii_lowercase();
+        let closing = text.starts_with("</");
+        let opening =
+            !closing && !name.is_empty() && !text.ends_with("/>") && !VOID.contains(&name.as_str());
+        if closing && !name.is_empty() {
+            depth = depth.saturating_sub(1);
+        }
+        if depth < DEEPEST || name.is_empty() {
+            out.push_str(text);
+        }
+        if opening {
+            depth += 1;
+            deepest = deepest.max(depth);
+        }
+        rest = after;
+        if opening && matches!(name.as_str(), "script" | "style") {
+            let close = rest
+                .to_ascii_lowercase()
+                .find(&format!("</{name}"))
+                .unwrap_or(rest.len());
+            out.push_str(&rest[..close]);
+            rest = &rest[close..];
+        }
+    }
+    out.push_str(rest);
+    (deepest > DEEPEST).then_some(out)
+}
+
+/// Parses an HTML page or fragment.
+fn parse(html: &str) -> Document {
     let sink = LineSink {
         inner: HtmlTreeSink::new(Html::new_document()),
         line: Cell::new(1),
@@ -335,6 +410,26 @@ impl TreeSink for LineSink {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn deep_nesting_is_read_flattened_with_a_warning_in_linear_work() {
+        for depth in [1_000, 10_000] {
+            let html = format!(
+                "{}CFP closes May 1, 2031{}",
+                "<div>".repeat(depth),
+                "</div>".repeat(depth)
+            );
+            let flat = super::flatten_deep(&html).expect("deeper than the limit");
+            // The work html5ever is given stays bounded: no more than the
+            // allowed depth of tags remains, however deep the page.
+            assert_eq!(flat.matches("<div>").count(), super::DEEPEST);
+            let doc = super::document(&html);
+            assert_eq!(doc.blocks.len(), 1);
+            assert_eq!(doc.blocks[0].text, "CFP closes May 1, 2031");
+            assert_eq!(doc.warnings.len(), 1);
+        }
+        assert!(super::flatten_deep("<div><p>shallow</p></div>").is_none());
+    }
+
     use super::super::from_html;
     use super::super::testing::{block, date, heading};
 
