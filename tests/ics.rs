@@ -870,11 +870,20 @@ fn a_vevent_outside_any_vcalendar_is_read_with_a_warning() {
             ("after@t".to_owned(), "2015-08-02T10:00:00Z".to_owned()),
         ]
     );
-    assert!(
-        run.stderr
-            .contains("cal.ics:10:1: `BEGIN:VEVENT` is outside any VCALENDAR; read as part of the calendar before it"),
-        "{}",
-        run.stderr
+    let (status, lines) = check_lines(&setup);
+    assert_eq!(status, 0, "{lines:?}");
+    assert_eq!(
+        lines,
+        [
+            "warning: source `cal`: `cal.ics`: 1 event repaired — it is outside any VCALENDAR; read all the same: line 10 `after@t`"
+        ]
+    );
+    let alone =
+        one_file("BEGIN:VEVENT\r\nUID:alone@t\r\nDTSTART:20150803T100000Z\r\nEND:VEVENT\r\n");
+    assert_eq!(
+        start_list(&upcoming(&alone, "2015-07-01", "2015-09-01").ok()),
+        ["2015-08-03T10:00:00Z"],
+        "a file of events with no calendar around them"
     );
 }
 

@@ -69,6 +69,9 @@ pub(super) fn convert(
         ctx,
         repairs: Vec::new(),
     };
+    if raw.outside {
+        reading.repair("it is outside any VCALENDAR; read all the same".to_owned());
+    }
     let uid = written.clone().unwrap_or_else(|| {
         reading.repair("it has no UID; it is given one made from its content".to_owned());
         derived_uid()

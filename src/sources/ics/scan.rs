@@ -42,6 +42,8 @@ pub(super) struct RawEvent {
     pub(super) line: usize,
     /// Its `RRULE` values, exactly as written.
     pub(super) rules: Vec<String>,
+    /// It stands outside any `VCALENDAR`.
+    pub(super) outside: bool,
 }
 
 /// An open component: its name, where it began, where its lines start in
@@ -142,7 +144,7 @@ impl Scanner {
     }
 
     fn begin(&mut self, line: usize, name: &str) {
-        if self.stack.is_empty() && name != "VCALENDAR" {
+        if self.stack.is_empty() && TOP_LEVEL.contains(&name) {
             self.stray(line, name);
         }
         if let Some(open) = self.stack.iter().position(|o| {
@@ -164,6 +166,7 @@ impl Scanner {
         let event = top_level_event.then(|| RawEvent {
             line,
             rules: Vec::new(),
+            outside: self.stack[0].implicit,
         });
         self.stack.push(Open {
             out_start: self.out.len(),
@@ -177,18 +180,18 @@ impl Scanner {
 
     /// A component that begins outside any `VCALENDAR` (after its
     /// `END:VCALENDAR`, or in a file that has none): it joins the calendar
-    /// before it, or one of its own.
+    /// before it, or one of its own. An event says so itself, among the
+    /// events read past a fault; any other component is reported here.
     fn stray(&mut self, line: usize, name: &str) {
-        let whose = if self.calendars.is_empty() {
+        if self.calendars.is_empty() {
             self.calendars.push(Calendar::default());
-            "read as if it were inside one"
-        } else {
-            "read as part of the calendar before it"
-        };
-        self.problems.push((
-            line,
-            format!("`BEGIN:{name}` is outside any VCALENDAR; {whose}"),
-        ));
+        }
+        if name != "VEVENT" {
+            self.problems.push((
+                line,
+                format!("`BEGIN:{name}` is outside any VCALENDAR; read all the same"),
+            ));
+        }
         self.stack.push(Open {
             name: "VCALENDAR".to_owned(),
             line,
@@ -410,6 +413,11 @@ mod tests {
 
     #[test]
     fn truncation_and_garbage_are_fatal() {
+        let vcard = scan("BEGIN:VCARD\nFN:Someone\nEND:VCARD\n");
+        assert_eq!(
+            vcard.fatal.as_deref(),
+            Some("no `BEGIN:VCALENDAR`: this is not an iCalendar file (it begins `BEGIN:VCARD`)")
+        );
         let cut = scan("BEGIN:VCALENDAR\nBEGIN:VEVENT\nUID:a\nSUMM");
         assert_eq!(
             cut.fatal.as_deref(),
@@ -422,6 +430,37 @@ mod tests {
                 "no `BEGIN:VCALENDAR`: this is not an iCalendar file (it begins `<!DOCTYPE html>`)"
             )
         );
+    }
+
+    #[test]
+    fn an_event_after_the_calendar_joins_it_and_a_mistyped_end_closes_nothing() {
+        let scanned = scan(&format!(
+            "{}BEGIN:VEVENT\nUID:after\nEND:VEVENT\n",
+            ics("BEGIN:VTODO\nUID:t\nEND:VTOOD\nBEGIN:VEVENT\nUID:a\nEND:VEVENT\n")
+        ));
+        assert!(scanned.fatal.is_none());
+        let events = &scanned.calendars[0].events;
+        assert_eq!(
+            events
+                .iter()
+                .map(|(_, e)| (e.line, e.outside))
+                .collect::<Vec<_>>(),
+            [(6, false), (10, true)]
+        );
+        assert_eq!(
+            scanned.problems,
+            [
+                (5, "`END:VTOOD` closes nothing; ignored".to_owned()),
+                (
+                    3,
+                    "`BEGIN:VTODO` has no `END:VTODO` before line 6; the unfinished VTODO is skipped"
+                        .to_owned()
+                ),
+            ]
+        );
+        let alone = scan("BEGIN:VEVENT\nUID:alone\nEND:VEVENT\n");
+        assert!(alone.fatal.is_none());
+        assert_eq!(alone.calendars[0].events.len(), 1);
     }
 
     #[test]
