@@ -114,6 +114,29 @@ pub fn occurrences(
     found
 }
 
+/// Whether override `o` of `event` still stands: no `EXDATE` of the series
+/// takes out the occurrence it replaces, and a series newer than it still
+/// has that occurrence. [`occurrences`] leaves out those that do not; this
+/// says so for a reader that keeps only what stands.
+#[must_use]
+pub fn stands(event: &Event, o: &Override, local: Zone) -> bool {
+    let Some(recurrence) = &event.recurrence else {
+        return true;
+    };
+    let series = Series::new(event, local);
+    let rid = series.replaced(o.recurrence_id);
+    if Excluded::new(&series, &recurrence.exdates).contains(rid) {
+        return false;
+    }
+    if o.event.sequence >= event.sequence {
+        return true;
+    }
+    let day = Duration::days(1);
+    let starts = series_starts(recurrence, &series, (rid - day, rid + day));
+    let by_date = matches!(o.recurrence_id, When::Date(_)) && !series.all_day;
+    starts.contains_key(&rid) || (by_date && starts.keys().any(|s| s.date() == rid.date()))
+}
+
 /// The wall-clock starts in `[lo, hi]` that `DTSTART`, the rules and the
 /// `RDATE`s give, each with its own end when an `RDATE` period sets one.
 fn series_starts(
@@ -198,6 +221,17 @@ impl Series {
 
     fn local(&self, instant: DateTime<Utc>) -> NaiveDateTime {
         self.zone.localize(instant).naive_local()
+    }
+
+    /// The wall-clock start a `RECURRENCE-ID` names: for an all-day
+    /// series its date in whatever form it is written, for a timed series
+    /// given a date the start of that day (see [`Overrides::align`]).
+    fn replaced(&self, recurrence_id: When) -> NaiveDateTime {
+        match recurrence_id {
+            When::Date(day) => day.and_time(NaiveTime::MIN),
+            other if self.all_day => other.date().and_time(NaiveTime::MIN),
+            other => self.naive(other),
+        }
     }
 
     /// A wall-clock time of the series in the series' own form.
@@ -319,14 +353,10 @@ impl<'a> Overrides<'a> {
             reach: Duration::zero(),
         };
         for o in all {
-            let rid = match o.recurrence_id {
-                When::Date(day) if !series.all_day => {
-                    overrides.dated.push(day.and_time(NaiveTime::MIN));
-                    day.and_time(NaiveTime::MIN)
-                }
-                other if series.all_day => other.date().and_time(NaiveTime::MIN),
-                other => series.naive(other),
-            };
+            let rid = series.replaced(o.recurrence_id);
+            if matches!(o.recurrence_id, When::Date(_)) && !series.all_day {
+                overrides.dated.push(rid);
+            }
             let shift = (series.naive(o.event.start) - rid).abs();
             overrides.reach = overrides.reach.max(shift);
             overrides.exact.insert(rid, o);

@@ -823,6 +823,19 @@ fn an_exdate_or_a_newer_series_wins_over_an_override() {
             ("Call".to_owned(), "2015-08-24T10:00:00Z".to_owned()),
         ]
     );
+    let ics = setup
+        .run(&["export", "--now", "2015-08-01T00:00:00Z"])
+        .ok()
+        .stdout;
+    let overrides: Vec<&str> = ics
+        .lines()
+        .filter(|l| l.starts_with("RECURRENCE-ID"))
+        .collect();
+    assert_eq!(
+        overrides,
+        ["RECURRENCE-ID:20150817T100000Z"],
+        "the export holds what is shown"
+    );
 }
 
 #[test]

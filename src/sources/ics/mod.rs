@@ -28,6 +28,7 @@ use super::{Loaded, SourceError, Zones, files_in};
 use crate::config::SourceConfig;
 use crate::model::{Event, Override, Recurrence};
 use crate::place::{Place, Placed};
+use crate::time::Zone;
 
 /// Reads an `.ics` file or every `.ics` file of a folder.
 pub(crate) fn load(source: &SourceConfig, path: &Path, zones: Zones) -> Loaded {
@@ -49,7 +50,7 @@ pub(crate) fn load(source: &SourceConfig, path: &Path, zones: Zones) -> Loaded {
             }),
         }
     }
-    out.catalog.events = assemble(items);
+    out.catalog.events = assemble(items, zones.default);
     out
 }
 
@@ -61,7 +62,7 @@ pub fn parse(source: &SourceConfig, origin: &Path, bytes: &[u8], zones: Zones) -
     let mut out = Loaded::default();
     let mut items = Vec::new();
     read(source, origin, bytes, zones, &mut items, &mut out.problems);
-    out.catalog.events = assemble(items);
+    out.catalog.events = assemble(items, zones.default);
     out
 }
 
@@ -282,8 +283,10 @@ fn events_of(
 
 /// Joins overrides to their series and keeps, of several copies of one
 /// UID (or UID and `RECURRENCE-ID`), the newest: highest `SEQUENCE`, then
-/// latest revision, then the first seen.
-fn assemble(items: Vec<Item>) -> Vec<Event> {
+/// latest revision, then the first seen. An override that no longer
+/// stands (its occurrence excluded, or gone from a newer series) goes, so
+/// that what is exported is what is shown.
+fn assemble(items: Vec<Item>, local: Zone) -> Vec<Event> {
     let mut order: Vec<String> = Vec::new();
     let mut masters: HashMap<String, Event> = HashMap::with_capacity(items.len());
     let mut overrides: Vec<(String, Override)> = Vec::new();
@@ -329,7 +332,24 @@ fn assemble(items: Vec<Item>) -> Vec<Event> {
     order
         .into_iter()
         .filter_map(|uid| masters.remove(&uid))
+        .map(|master| without_fallen(master, local))
         .collect()
+}
+
+/// `master` without the overrides that no longer stand.
+fn without_fallen(mut master: Event, local: Zone) -> Event {
+    let Some(recurrence) = master.recurrence.as_mut() else {
+        return master;
+    };
+    let overrides = std::mem::take(&mut recurrence.overrides);
+    let kept: Vec<Override> = overrides
+        .into_iter()
+        .filter(|o| crate::recur::stands(&master, o, local))
+        .collect();
+    if let Some(recurrence) = master.recurrence.as_mut() {
+        recurrence.overrides = kept;
+    }
+    master
 }
 
 fn newer(a: &Event, b: &Event) -> bool {
