@@ -1034,3 +1034,30 @@ fn check_sums_up_a_large_file_in_one_line_per_kind_naming_every_event() {
     let every: Vec<usize> = (0..3000).map(|event| 4 + 4 * event).collect();
     assert_eq!(named, every);
 }
+
+#[test]
+fn a_start_written_the_iso_8601_way_is_read() {
+    let ics = calendar(&[
+        "BEGIN:VEVENT",
+        "UID:iso@t",
+        "DTSTART:2015-08-01T10:00:00Z",
+        "DTEND:2015-08-01T11:30:00Z",
+        "SUMMARY:Dashes",
+        "END:VEVENT",
+        "BEGIN:VEVENT",
+        "UID:isodate@t",
+        "DTSTART;VALUE=DATE:2015-08-02",
+        "SUMMARY:Dashed date",
+        "END:VEVENT",
+    ]);
+    let setup = one_file(&ics);
+    let run = upcoming(&setup, "2015-07-01", "2015-09-01").ok();
+    assert_eq!(start_list(&run), ["2015-08-01T10:00:00Z", "2015-08-02"]);
+    assert_eq!(run.json()[0]["end"], "2015-08-01T11:30:00Z");
+    let (status, lines) = check_lines(&setup);
+    assert_eq!(status, 0, "{lines:?}");
+    assert!(
+        lines[0].contains("`2015-08-01T10:00:00Z` is written with dashes and colons; read as `20150801T100000Z`: line 4 `iso@t`"),
+        "{lines:?}"
+    );
+}

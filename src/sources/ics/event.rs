@@ -229,7 +229,16 @@ impl Reading<'_> {
         let tzid = entry.tz_id();
         match entry.values.first() {
             Some(ICalendarValue::PartialDateTime(dt)) => self.when(dt, tzid),
-            Some(ICalendarValue::Text(t)) => Err(format!("`{t}` is not a date or date-time")),
+            Some(ICalendarValue::Text(t)) => {
+                let dt = iso_8601(t).ok_or_else(|| format!("`{t}` is not a date or date-time"))?;
+                let when = self.when(&dt, tzid)?;
+                self.repair(format!(
+                    "`{}` is written with dashes and colons; read as `{}`",
+                    t.trim(),
+                    show(&dt)
+                ));
+                Ok(when)
+            }
             _ => Err("has no value".to_owned()),
         }
     }
@@ -404,6 +413,42 @@ fn model_end(start: When, end: When) -> When {
         (When::Date(first), other) => When::Date(other.date().max(first)),
         (_, other) => other,
     }
+}
+
+/// A date or date-time written the ISO 8601 way (`2015-08-01T10:00:00Z`,
+/// `2015-08-01`) instead of iCalendar's, as some exporters do.
+fn iso_8601(text: &str) -> Option<PartialDateTime> {
+    let compact: String = text
+        .trim()
+        .chars()
+        .filter(|c| !matches!(c, '-' | ':'))
+        .collect();
+    let (local, utc) = match compact.strip_suffix(['Z', 'z']) {
+        Some(local) => (local, true),
+        None => (compact.as_str(), false),
+    };
+    let number = |range: std::ops::Range<usize>| local.get(range)?.parse::<u8>().ok();
+    let date_only = local.len() == 8;
+    if !(date_only || (local.len() == 15 && local.as_bytes()[8] == b'T'))
+        || !local
+            .bytes()
+            .enumerate()
+            .all(|(i, b)| i == 8 || b.is_ascii_digit())
+    {
+        return None;
+    }
+    let time = |range| if date_only { None } else { number(range) };
+    Some(PartialDateTime {
+        year: local.get(..4)?.parse().ok(),
+        month: number(4..6),
+        day: number(6..8),
+        hour: time(9..11),
+        minute: time(11..13),
+        second: time(13..15),
+        tz_hour: (utc && !date_only).then_some(0),
+        tz_minute: (utc && !date_only).then_some(0),
+        tz_minus: false,
+    })
 }
 
 /// Midnight starting `day`, in the form of `like` (floating, UTC or its
