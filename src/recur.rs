@@ -2,6 +2,13 @@
 //! `RRULE` (through the `rrule` crate), `RDATE`, `EXDATE`, `RECURRENCE-ID`
 //! overrides (`RANGE=THISANDFUTURE` too) and cancelled occurrences.
 //!
+//! An override stands only where its series still has the occurrence it
+//! replaces: an `EXDATE` of the series wins over it, and so does a newer
+//! series (higher `SEQUENCE`) that no longer has that occurrence. An
+//! all-day series' overrides are matched by date, whatever form their
+//! `RECURRENCE-ID` takes. A series whose every rule ends (`UNTIL`) before
+//! its `DTSTART` has no occurrences.
+//!
 //! Rules are expanded in the series' own wall-clock time, as RFC 5545 says:
 //! the `rrule` crate is handed local date-times dressed as UTC, so it never
 //! sees a zone (it mishandles Windows and custom ones, and `UNTIL` forms
@@ -16,7 +23,7 @@ use std::str::FromStr;
 use chrono::{DateTime, Datelike, Duration, Months, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 use rrule::{RRule, RRuleSet, Unvalidated};
 
-use crate::model::{Event, Override, RDate, When};
+use crate::model::{Event, Override, RDate, Recurrence, When};
 use crate::time::Zone;
 
 /// An `RRULE` that cannot be expanded.
@@ -67,37 +74,19 @@ pub fn occurrences(
         return vec![];
     }
     let series = Series::new(event, local);
-    let overrides = Overrides::new(&series, &recurrence.overrides);
+    let mut overrides = Overrides::new(&series, &recurrence.overrides);
     let lo = series.local(from) - series.length - overrides.reach - Duration::days(1);
     let hi = series.local(until) + overrides.reach + Duration::days(1);
-
-    let mut starts: BTreeMap<NaiveDateTime, Option<NaiveDateTime>> = BTreeMap::new();
-    let first = series.naive(event.start);
-    if (lo..=hi).contains(&first) {
-        starts.insert(first, None);
-    }
-    for rule in &recurrence.rules {
-        if let Ok(found) = expand(rule, &series, first, lo, hi) {
-            starts.extend(found.into_iter().map(|s| (s, None)));
-        }
-    }
-    for rdate in &recurrence.rdates {
-        let (start, end) = match *rdate {
-            RDate::At(at) => (series.naive(at), None),
-            RDate::Period(a, b) => (series.naive(a), Some(series.naive(b))),
-        };
-        if (lo..=hi).contains(&start) {
-            starts.insert(start, end);
-        }
-    }
-    for exdate in &recurrence.exdates {
-        match exdate {
-            When::Date(day) if !series.all_day => starts.retain(|s, _| s.date() != *day),
-            other => {
-                starts.remove(&series.naive(*other));
-            }
-        }
-    }
+    let mut starts = series_starts(recurrence, &series, (lo, hi));
+    let excluded = Excluded::new(&series, &recurrence.exdates);
+    starts.retain(|s, _| !excluded.contains(*s));
+    overrides.align(&starts);
+    overrides.exact.retain(|rid, o| {
+        let gone = (lo..=hi).contains(rid)
+            && !starts.contains_key(rid)
+            && o.event.sequence < event.sequence;
+        !excluded.contains(*rid) && !gone
+    });
 
     let mut found: Vec<Occurrence<'_>> = Vec::with_capacity(starts.len());
     for (start, end) in starts {
@@ -123,6 +112,63 @@ pub fn occurrences(
         )
     });
     found
+}
+
+/// Whether override `o` of `event` still stands: no `EXDATE` of the series
+/// takes out the occurrence it replaces, and a series newer than it still
+/// has that occurrence. [`occurrences`] leaves out those that do not; this
+/// says so for a reader that keeps only what stands.
+#[must_use]
+pub fn stands(event: &Event, o: &Override, local: Zone) -> bool {
+    let Some(recurrence) = &event.recurrence else {
+        return true;
+    };
+    let series = Series::new(event, local);
+    let rid = series.replaced(o.recurrence_id);
+    if Excluded::new(&series, &recurrence.exdates).contains(rid) {
+        return false;
+    }
+    if o.event.sequence >= event.sequence {
+        return true;
+    }
+    let day = Duration::days(1);
+    let starts = series_starts(recurrence, &series, (rid - day, rid + day));
+    let by_date = matches!(o.recurrence_id, When::Date(_)) && !series.all_day;
+    starts.contains_key(&rid) || (by_date && starts.keys().any(|s| s.date() == rid.date()))
+}
+
+/// The wall-clock starts in `[lo, hi]` that `DTSTART`, the rules and the
+/// `RDATE`s give, each with its own end when an `RDATE` period sets one.
+fn series_starts(
+    recurrence: &Recurrence,
+    series: &Series,
+    (lo, hi): (NaiveDateTime, NaiveDateTime),
+) -> BTreeMap<NaiveDateTime, Option<NaiveDateTime>> {
+    let mut starts = BTreeMap::new();
+    let first = series.naive(series.start);
+    if (lo..=hi).contains(&first) && !ends_before(&recurrence.rules, series, first) {
+        starts.insert(first, None);
+    }
+    for (i, rule) in recurrence.rules.iter().enumerate() {
+        let counted = if i == 0 {
+            Counted::WithStart
+        } else {
+            Counted::Alone
+        };
+        if let Ok(found) = expand(rule, series, first, (lo, hi), counted) {
+            starts.extend(found.into_iter().map(|s| (s, None)));
+        }
+    }
+    for rdate in &recurrence.rdates {
+        let (start, end) = match *rdate {
+            RDate::At(at) => (series.naive(at), None),
+            RDate::Period(a, b) => (series.naive(a), Some(series.naive(b))),
+        };
+        if (lo..=hi).contains(&start) {
+            starts.insert(start, end);
+        }
+    }
+    starts
 }
 
 fn overlaps(o: &Occurrence<'_>, from: DateTime<Utc>, until: DateTime<Utc>, local: Zone) -> bool {
@@ -177,6 +223,17 @@ impl Series {
         self.zone.localize(instant).naive_local()
     }
 
+    /// The wall-clock start a `RECURRENCE-ID` names: for an all-day
+    /// series its date in whatever form it is written, for a timed series
+    /// given a date the start of that day (see [`Overrides::align`]).
+    fn replaced(&self, recurrence_id: When) -> NaiveDateTime {
+        match recurrence_id {
+            When::Date(day) => day.and_time(NaiveTime::MIN),
+            other if self.all_day => other.date().and_time(NaiveTime::MIN),
+            other => self.naive(other),
+        }
+    }
+
     /// A wall-clock time of the series in the series' own form.
     fn when(&self, naive: NaiveDateTime) -> When {
         match self.start {
@@ -228,9 +285,59 @@ impl Series {
     }
 }
 
+/// The starts a series' `EXDATE`s take out: a date takes out every start
+/// on that day, and for an all-day series any form of a day does.
+struct Excluded {
+    times: std::collections::BTreeSet<NaiveDateTime>,
+    days: std::collections::BTreeSet<NaiveDate>,
+}
+
+impl Excluded {
+    fn new(series: &Series, exdates: &[When]) -> Excluded {
+        let mut excluded = Excluded {
+            times: std::collections::BTreeSet::new(),
+            days: std::collections::BTreeSet::new(),
+        };
+        for exdate in exdates {
+            match exdate {
+                When::Date(day) => {
+                    excluded.days.insert(*day);
+                }
+                other if series.all_day => {
+                    excluded.days.insert(other.date());
+                }
+                other => {
+                    excluded.times.insert(series.naive(*other));
+                }
+            }
+        }
+        excluded
+    }
+
+    fn contains(&self, start: NaiveDateTime) -> bool {
+        self.times.contains(&start) || self.days.contains(&start.date())
+    }
+}
+
+/// Whether every rule of the series ends before its first start, which
+/// then does not happen either (as dateutil and recurring-ical-events
+/// read it).
+fn ends_before(rules: &[String], series: &Series, first: NaiveDateTime) -> bool {
+    !rules.is_empty()
+        && rules.iter().all(|rule| {
+            prepare(rule, series)
+                .ok()
+                .and_then(|p| p.until)
+                .is_some_and(|until| until < first)
+        })
+}
+
 /// A series' overrides, by the wall-clock start they replace.
 struct Overrides<'a> {
     exact: BTreeMap<NaiveDateTime, &'a Override>,
+    /// Overrides of a timed series whose `RECURRENCE-ID` is a date: they
+    /// replace that day's first start.
+    dated: Vec<NaiveDateTime>,
     /// `THISANDFUTURE` overrides, by start.
     onward: BTreeMap<NaiveDateTime, &'a Override>,
     /// How far any override moves an occurrence.
@@ -241,11 +348,15 @@ impl<'a> Overrides<'a> {
     fn new(series: &Series, all: &'a [Override]) -> Overrides<'a> {
         let mut overrides = Overrides {
             exact: BTreeMap::new(),
+            dated: Vec::new(),
             onward: BTreeMap::new(),
             reach: Duration::zero(),
         };
         for o in all {
-            let rid = series.naive(o.recurrence_id);
+            let rid = series.replaced(o.recurrence_id);
+            if matches!(o.recurrence_id, When::Date(_)) && !series.all_day {
+                overrides.dated.push(rid);
+            }
             let shift = (series.naive(o.event.start) - rid).abs();
             overrides.reach = overrides.reach.max(shift);
             overrides.exact.insert(rid, o);
@@ -256,10 +367,35 @@ impl<'a> Overrides<'a> {
         overrides
     }
 
+    /// Moves each override of a date onto that day's first start.
+    fn align(&mut self, starts: &BTreeMap<NaiveDateTime, Option<NaiveDateTime>>) {
+        for day in std::mem::take(&mut self.dated) {
+            let first = starts.range(day..).next().map(|(s, _)| *s);
+            if let Some(first) = first.filter(|s| s.date() == day.date() && *s != day)
+                && !self.exact.contains_key(&first)
+                && let Some(o) = self.exact.remove(&day)
+            {
+                self.exact.insert(first, o);
+            }
+        }
+    }
+
     /// The `THISANDFUTURE` override in force at `start`, if any.
     fn governing(&self, start: NaiveDateTime) -> Option<&'a Override> {
         self.onward.range(..=start).next_back().map(|(_, o)| *o)
     }
+}
+
+/// Whether a rule's `COUNT` includes `DTSTART`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Counted {
+    /// `DTSTART` is always the first of `COUNT` occurrences (RFC 5545
+    /// 3.8.5.3), whether the rule gives it or not: so it is for the first
+    /// rule of a series.
+    WithStart,
+    /// A further `RRULE` counts only the occurrences it gives itself, as
+    /// dateutil and recurring-ical-events read it.
+    Alone,
 }
 
 /// The starts `rule` gives in `[lo, hi]`, in the series' wall-clock time.
@@ -267,8 +403,8 @@ fn expand(
     rule: &str,
     series: &Series,
     first: NaiveDateTime,
-    lo: NaiveDateTime,
-    hi: NaiveDateTime,
+    (lo, hi): (NaiveDateTime, NaiveDateTime),
+    counted: Counted,
 ) -> Result<Vec<NaiveDateTime>, BadRule> {
     let prepared = prepare(rule, series)?;
     let count = prepared
@@ -282,13 +418,12 @@ fn expand(
     };
     let set = build(rule, prepared.rrule, begin)?.limit();
     let mut starts = Vec::new();
-    let mut counts_start = false;
+    let mut counts_start = counted == Counted::Alone;
     for (step, start) in (&set).into_iter().enumerate() {
         let naive = start.naive_utc();
         counts_start |= step == 0 && naive == first;
-        // DTSTART is always the first of COUNT occurrences (RFC 5545
-        // 3.8.5.3): when the rule itself does not give it, the rule's own
-        // last one is one too many.
+        // When DTSTART counts and the rule itself does not give it, the
+        // rule's own last one is one too many.
         let beyond_count = count.is_some_and(|c| !counts_start && step + 1 >= c);
         if naive > hi || step >= MAX_STEPS || starts.len() >= MAX_STARTS || beyond_count {
             break;
@@ -314,7 +449,7 @@ pub fn wall_times(
         all_day: false,
         length: Duration::zero(),
     };
-    expand(rule, &series, first, first, hi)
+    expand(rule, &series, first, (first, hi), Counted::WithStart)
 }
 
 /// Checks that `rule` can be expanded for a series starting at `start`.
@@ -326,7 +461,50 @@ pub fn check(rule: &str, start: When, local: Zone) -> Result<(), BadRule> {
         length: Duration::zero(),
     };
     let prepared = prepare(rule, &series)?;
-    build(rule, prepared.rrule, series.naive(start)).map(|_| ())
+    let first = series.naive(start);
+    if prepared.until.is_some_and(|until| until < first) {
+        return Ok(());
+    }
+    build(rule, prepared.rrule, first).map(|_| ())
+}
+
+/// A rule as confcal reads it, and what was mended to read it so.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mended {
+    pub rule: String,
+    /// What was wrong with the rule as written, for people.
+    pub notes: Vec<&'static str>,
+}
+
+/// Mends a rule the way other clients read it: a repeated `RRULE:`
+/// prefix goes, and of `COUNT` and `UNTIL` together (which RFC 5545
+/// forbids) `UNTIL` is kept, whatever `COUNT` said.
+#[must_use]
+pub fn mend(written: &str) -> Mended {
+    let mut text = written.trim();
+    while let Some(rest) = text
+        .get(..6)
+        .filter(|p| p.eq_ignore_ascii_case("RRULE:"))
+        .map(|_| &text[6..])
+    {
+        text = rest.trim();
+    }
+    let name = |part: &str| {
+        part.split_once('=')
+            .map(|(n, _)| n.trim().to_ascii_uppercase())
+            .unwrap_or_default()
+    };
+    let parts: Vec<&str> = text.split(';').filter(|p| !p.trim().is_empty()).collect();
+    let has = |wanted: &str| parts.iter().any(|p| name(p) == wanted);
+    let mut notes = Vec::new();
+    let rule = if has("COUNT") && has("UNTIL") {
+        notes.push("has both COUNT and UNTIL; UNTIL is used");
+        let kept: Vec<&str> = parts.into_iter().filter(|p| name(p) != "COUNT").collect();
+        kept.join(";")
+    } else {
+        text.to_owned()
+    };
+    Mended { rule, notes }
 }
 
 fn build(
@@ -344,6 +522,8 @@ fn build(
 /// A rule made ready for the `rrule` crate.
 struct Prepared {
     rrule: RRule<Unvalidated>,
+    /// `UNTIL` in the series' wall-clock time.
+    until: Option<NaiveDateTime>,
     /// No `COUNT`, `BYSETPOS` or `BYWEEKNO`: the start may be moved forward
     /// by whole periods without changing the occurrences.
     jumpable: bool,
@@ -392,7 +572,7 @@ fn prepare(rule: &str, series: &Series) -> Result<Prepared, BadRule> {
     let freq = parts
         .iter()
         .find_map(|p| p.strip_prefix("FREQ="))
-        .unwrap_or_default()
+        .ok_or_else(|| bad("it has no FREQ".to_owned()))?
         .to_owned();
     if matches!(
         freq.as_str(),
@@ -413,6 +593,7 @@ fn prepare(rule: &str, series: &Series) -> Result<Prepared, BadRule> {
     }
     Ok(Prepared {
         rrule: parsed,
+        until,
         jumpable,
     })
 }

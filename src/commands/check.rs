@@ -50,8 +50,12 @@ pub fn check(
             freshness(source, &copies, ctx.now),
         )?;
         for problem in &loaded.problems {
-            writeln!(err, "error: source `{}`: {problem}", source.name)?;
-            status = Status::Problems;
+            if problem.is_repair() {
+                writeln!(err, "warning: source `{}`: {problem}", source.name)?;
+            } else {
+                writeln!(err, "error: source `{}`: {problem}", source.name)?;
+                status = Status::Problems;
+            }
         }
     }
     Ok(status)

@@ -821,3 +821,122 @@ fn pathological_rules_are_cut_off_instead_of_hanging() {
         assert!(found.len() <= MAX_STARTS + 2, "{rule}: {}", found.len());
     }
 }
+
+#[test]
+fn ordinals_rfc_5545_allows_and_intervals_past_u16_expand() {
+    rfc(
+        "19970903T090000",
+        "FREQ=MONTHLY;BYDAY=-5WE;COUNT=3",
+        "20000101T000000",
+        // The months of 1997 and 1998 with five Wednesdays.
+        &["19970903T0900", "19971001T0900", "19971203T0900"],
+    );
+    rfc(
+        "19980101T090000",
+        "FREQ=YEARLY;BYDAY=-53TH;COUNT=2",
+        "20100101T000000",
+        // 1998 and 2004 have 53 Thursdays; the 53rd-last is the first.
+        &["19980101T0900", "20040101T0900"],
+    );
+    let start = When::Utc(naive("20150701T000000").and_utc());
+    let series = event(start, start, &["FREQ=MINUTELY;INTERVAL=70000;COUNT=3"]);
+    assert_eq!(
+        starts_of(&series, "20150101T000000", "20160101T000000"),
+        ["20150701T0000Z", "20150818T1440Z", "20151006T0520Z"]
+    );
+}
+
+#[test]
+fn until_before_the_start_leaves_no_occurrence() {
+    let start = zoned("20150105T090000", NY);
+    let series = event(start, start, &["FREQ=DAILY;UNTIL=20150101T000000Z"]);
+    assert!(check("FREQ=DAILY;UNTIL=20150101T000000Z", start, Zone::Utc).is_ok());
+    assert!(starts_of(&series, "20150101T000000", "20160101T000000").is_empty());
+}
+
+#[test]
+fn count_beside_until_is_mended_away() {
+    assert_eq!(
+        mend("RRULE:FREQ=DAILY;COUNT=-1;UNTIL=20150101"),
+        Mended {
+            rule: "FREQ=DAILY;UNTIL=20150101".into(),
+            notes: vec!["has both COUNT and UNTIL; UNTIL is used"],
+        }
+    );
+    assert_eq!(mend(" FREQ=DAILY;COUNT=2 ").rule, "FREQ=DAILY;COUNT=2");
+    assert!(mend("FREQ=DAILY;COUNT=2").notes.is_empty());
+}
+
+/// A weekly series of Mondays at 10:00 UTC from 3 August 2015, `count`
+/// long, at `sequence`.
+fn mondays(count: u32, sequence: i64) -> Event {
+    let start = When::Utc(naive("20150803T100000").and_utc());
+    let rule = format!("FREQ=WEEKLY;COUNT={count}");
+    Event {
+        sequence,
+        ..event(start, start, &[rule.as_str()])
+    }
+}
+
+fn moved(series: &Event, rid: When, to: When, sequence: i64) -> Override {
+    Override {
+        recurrence_id: rid,
+        this_and_future: false,
+        event: Event {
+            title: "Moved".into(),
+            start: to,
+            end: to,
+            recurrence: None,
+            sequence,
+            ..series.clone()
+        },
+    }
+}
+
+#[test]
+fn an_exdate_and_a_newer_series_win_over_overrides() {
+    let utc = |s: &str| When::Utc(naive(s).and_utc());
+    let mut series = mondays(3, 2);
+    let overrides = vec![
+        moved(&series, utc("20150810T100000"), utc("20150811T100000"), 3),
+        moved(&series, utc("20150831T100000"), utc("20150901T100000"), 1),
+        moved(&series, utc("20150817T100000"), utc("20150818T100000"), 2),
+        moved(&series, utc("20150907T100000"), utc("20150908T100000"), 2),
+    ];
+    let recurrence = series.recurrence.as_mut().unwrap();
+    recurrence.overrides = overrides;
+    recurrence.exdates.push(utc("20150810T100000"));
+    assert_eq!(
+        starts_of(&series, "20150801T000000", "20151001T000000"),
+        // 10 August is excluded, 31 August is no longer in the newer
+        // series, 7 September never was, but its override is as new as
+        // the series and stays.
+        ["20150803T1000Z", "20150818T1000Z", "20150908T1000Z"]
+    );
+}
+
+#[test]
+fn overrides_match_by_day_when_series_and_recurrence_id_differ_in_form() {
+    let mut all_day = event(
+        When::Date(naive("20150803").date()),
+        When::Date(naive("20150803").date()),
+        &["FREQ=DAILY;COUNT=3"],
+    );
+    let rid = zoned("20150804T000000", "Europe/Berlin");
+    let to = When::Date(naive("20150807").date());
+    let o = moved(&all_day, rid, to, 0);
+    all_day.recurrence.as_mut().unwrap().overrides.push(o);
+    assert_eq!(
+        starts_of(&all_day, "20150801T000000", "20150901T000000"),
+        ["20150803", "20150805", "20150807"]
+    );
+
+    let mut timed = mondays(3, 0);
+    let to = When::Utc(naive("20150811T150000").and_utc());
+    let o = moved(&timed, When::Date(naive("20150810").date()), to, 0);
+    timed.recurrence.as_mut().unwrap().overrides.push(o);
+    assert_eq!(
+        starts_of(&timed, "20150801T000000", "20150901T000000"),
+        ["20150803T1000Z", "20150811T1500Z", "20150817T1000Z"]
+    );
+}

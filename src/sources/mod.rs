@@ -31,6 +31,12 @@ pub enum SourceError {
     Empty(PathBuf, String),
     #[error("`{}`: {reason}", .path.display())]
     Unusable { path: PathBuf, reason: String },
+    /// Events of a file that could not be read, summed up.
+    #[error("`{}`: {summary}", .path.display())]
+    Skipped { path: PathBuf, summary: String },
+    /// Events of a file read past a fault, summed up: a warning.
+    #[error("`{}`: {summary}", .path.display())]
+    Repaired { path: PathBuf, summary: String },
     #[error("sources of kind `{}` are not supported by this version of confcal", .0.name())]
     UnsupportedKind(SourceKind),
     #[error("stale since {}: {error}; using the copy fetched {}", stamp(*.since), stamp(*.fetched))]
@@ -43,6 +49,15 @@ pub enum SourceError {
     NoCopy(String),
     #[error("not fetched yet: run `confcal refresh`")]
     NotFetched,
+}
+
+impl SourceError {
+    /// Whether this says only what was read past: everything it names was
+    /// still read.
+    #[must_use]
+    pub fn is_repair(&self) -> bool {
+        matches!(self, SourceError::Repaired { .. })
+    }
 }
 
 /// What one source yielded: whatever could be read, and every problem met.

@@ -1,7 +1,12 @@
 //! One `VEVENT` into the model: its times in the zones they name (IANA,
-//! Windows and other names calcard knows, the calendar's
-//! `X-WR-TIMEZONE` for floating times), its recurrence as written, and
-//! whether it is a series or an override of one occurrence.
+//! Windows and other names calcard knows, vendor-prefixed names, the
+//! calendar's `X-WR-TIMEZONE` for floating times), its recurrence, and
+//! whether it is a series or an override of one occurrence. What other
+//! clients read past is read past here too and said: a missing `UID` is
+//! made from the content, an unknown `TZID` reads as floating time, an
+//! unreadable `DTEND`, `RRULE`, `RDATE` or `EXDATE` value is left out and
+//! the rest of the event kept. Only an event without a usable `DTSTART`
+//! (or `RECURRENCE-ID`) is skipped.
 
 use calcard::common::PartialDateTime;
 use calcard::common::timezone::Tz;
@@ -15,6 +20,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 
 use super::scan::RawEvent;
+use super::zones;
 use crate::config::SourceConfig;
 use crate::model::{Event, EventKind, Override, Provenance, RDate, Recurrence, When};
 use crate::recur;
@@ -40,120 +46,207 @@ pub(super) enum Item {
     Override(String, Override),
 }
 
-/// Converts one `VEVENT`; `Err` says why it is skipped.
+/// What reading one `VEVENT` came to.
+pub(super) struct Converted {
+    /// Its UID as written, if it has one.
+    pub(super) uid: Option<String>,
+    /// The event, or why it is skipped.
+    pub(super) item: Result<Item, String>,
+    /// What was wrong with it and mended, each said once.
+    pub(super) repairs: Vec<String>,
+}
+
+/// Converts one `VEVENT`; `derived_uid` stands in for a missing `UID`.
 pub(super) fn convert(
     ctx: &Context<'_>,
     component: &ICalendarComponent,
     raw: &RawEvent,
+    derived_uid: impl FnOnce() -> String,
     location: String,
-) -> Result<Item, String> {
-    let uid = text(component, &ICalendarProperty::Uid).ok_or("the VEVENT has no UID; skipped")?;
-    let start_entry = component
-        .property(&ICalendarProperty::Dtstart)
-        .ok_or_else(|| format!("event `{uid}` has no DTSTART; skipped"))?;
-    let start = ctx
-        .when_of(start_entry)
-        .map_err(|e| format!("event `{uid}`: DTSTART {e}; skipped"))?;
-    let end = ctx
-        .end(component, start)
-        .map_err(|e| format!("event `{uid}`: {e}; skipped"))?;
-    let categories = categories(component);
-    let mut tags: Vec<String> = categories.iter().map(|c| c.to_lowercase()).collect();
-    tags.extend(ctx.source.tags.iter().cloned());
-    tags.sort();
-    tags.dedup();
-    let mut event = Event {
-        uid: uid.to_owned(),
-        title: text(component, &ICalendarProperty::Summary)
-            .unwrap_or("(untitled)")
-            .to_owned(),
-        kind: categories
-            .iter()
-            .find_map(|c| c.parse().ok())
-            .unwrap_or(EventKind::Other),
-        start,
-        end,
-        location: text(component, &ICalendarProperty::Location).map(str::to_owned),
-        url: url(component),
-        description: text(component, &ICalendarProperty::Description).map(str::to_owned),
-        tags,
-        parent: text(component, &ICalendarProperty::RelatedTo).map(str::to_owned),
-        priority: ctx.source.priority,
-        provenance: vec![Provenance {
-            source: ctx.source.name.clone(),
-            location,
-            evidence: None,
-            confidence: None,
-        }],
-        recurrence: None,
-        sequence: component
-            .property(&ICalendarProperty::Sequence)
-            .and_then(|e| e.values.first())
-            .and_then(ICalendarValue::as_integer)
-            .unwrap_or(0),
-        revision: revision(component),
-        cancelled: matches!(
-            component
-                .property(&ICalendarProperty::Status)
-                .and_then(|e| e.values.first()),
-            Some(ICalendarValue::Status(ICalendarStatus::Cancelled))
-        ),
+) -> Converted {
+    let written = text(component, &ICalendarProperty::Uid).map(str::to_owned);
+    let mut reading = Reading {
+        ctx,
+        repairs: Vec::new(),
     };
-    if let Some(rid) = component.property(&ICalendarProperty::RecurrenceId) {
-        let recurrence_id = ctx
-            .when_of(rid)
-            .map_err(|e| format!("event `{uid}`: RECURRENCE-ID {e}; skipped"))?;
-        let this_and_future = rid
-            .params
-            .iter()
-            .any(|p| p.name == ICalendarParameterName::Range);
-        return Ok(Item::Override(
-            event.uid.clone(),
-            Override {
-                recurrence_id,
-                this_and_future,
-                event,
-            },
-        ));
+    if raw.outside {
+        reading.repair("it is outside any VCALENDAR; read all the same".to_owned());
     }
-    event.recurrence = ctx
-        .recurrence(component, raw, start)
-        .map_err(|e| format!("event `{uid}`: {e}; skipped"))?;
-    Ok(Item::Master(event))
+    let uid = written.clone().unwrap_or_else(|| {
+        reading.repair("it has no UID; it is given one made from its content".to_owned());
+        derived_uid()
+    });
+    let item = reading.item(component, raw, uid, location);
+    let mut repairs = reading.repairs;
+    repairs.dedup();
+    Converted {
+        uid: written,
+        item,
+        repairs,
+    }
 }
 
-impl Context<'_> {
-    /// The zone a `TZID` names.
+/// One `VEVENT` being read, and what had to be mended on the way.
+struct Reading<'a> {
+    ctx: &'a Context<'a>,
+    repairs: Vec<String>,
+}
+
+impl Reading<'_> {
+    fn repair(&mut self, what: String) {
+        if !self.repairs.contains(&what) {
+            self.repairs.push(what);
+        }
+    }
+
+    fn item(
+        &mut self,
+        component: &ICalendarComponent,
+        raw: &RawEvent,
+        uid: String,
+        location: String,
+    ) -> Result<Item, String> {
+        let (start, end) = self.span(component)?;
+        let ctx = self.ctx;
+        let mut event = Event {
+            uid,
+            start,
+            end,
+            provenance: vec![Provenance {
+                source: ctx.source.name.clone(),
+                location,
+                evidence: None,
+                confidence: None,
+            }],
+            priority: ctx.source.priority,
+            ..describe(component, &ctx.source.tags)
+        };
+        if let Some(rid) = component.property(&ICalendarProperty::RecurrenceId) {
+            let recurrence_id = self
+                .when_of(rid)
+                .map_err(|e| format!("RECURRENCE-ID {e}"))?;
+            let this_and_future = rid
+                .params
+                .iter()
+                .any(|p| p.name == ICalendarParameterName::Range);
+            return Ok(Item::Override(
+                event.uid.clone(),
+                Override {
+                    recurrence_id,
+                    this_and_future,
+                    event,
+                },
+            ));
+        }
+        event.recurrence = self.recurrence(component, raw, start);
+        Ok(Item::Master(event))
+    }
+
+    /// Start and end: `DTSTART`, then `DTEND` or `DURATION`. An end that
+    /// cannot be read is left out; one before the start is swapped with
+    /// it, as other clients do.
+    fn span(&mut self, component: &ICalendarComponent) -> Result<(When, When), String> {
+        let start_entry = component
+            .property(&ICalendarProperty::Dtstart)
+            .ok_or("it has no DTSTART")?;
+        let start = self
+            .when_of(start_entry)
+            .map_err(|e| format!("DTSTART {e}"))?;
+        let Some(end) = self.end(component, start) else {
+            return Ok((start, model_end(start, start)));
+        };
+        let start = match (start, end) {
+            (When::Date(day), timed) if !matches!(timed, When::Date(_)) => {
+                self.repair(
+                    "its DTSTART is a date but its end a date-time; it starts at midnight"
+                        .to_owned(),
+                );
+                midnight(day, timed)
+            }
+            (When::Floating(t), When::Utc(_)) => When::Utc(t.and_utc()),
+            (When::Floating(t), When::Zoned(_, zone)) => When::Zoned(t, zone),
+            _ => start,
+        };
+        let utc = Zone::Utc;
+        if end.start_instant(utc) < start.start_instant(utc) {
+            self.repair("its end is before its start; the two are swapped".to_owned());
+            return Ok((end, model_end(end, start)));
+        }
+        Ok((start, model_end(start, end)))
+    }
+
+    /// The end as written: `DTEND` (exclusive), else `DURATION`.
+    fn end(&mut self, component: &ICalendarComponent, start: When) -> Option<When> {
+        if let Some(entry) = component.property(&ICalendarProperty::Dtend) {
+            match self.when_of(entry) {
+                Ok(end) => return Some(end),
+                Err(e) => self.repair(format!("DTEND {e}; it is ignored")),
+            }
+        }
+        let d = component
+            .property(&ICalendarProperty::Duration)
+            .and_then(|e| e.values.first())
+            .and_then(|v| match v {
+                ICalendarValue::Duration(d) => Some(d),
+                _ => None,
+            })?;
+        let start = match start {
+            When::Date(day) if d.hours + d.minutes + d.seconds > 0 => midnight(day, start),
+            other => other,
+        };
+        match add(start, duration(d)) {
+            Ok(end) => Some(end),
+            Err(e) => {
+                self.repair(format!("DURATION {e}; it is ignored"));
+                None
+            }
+        }
+    }
+
+    /// The zone a `TZID` names (`None` for floating time): a zone of
+    /// calcard's or the IANA database's, under a vendor's prefix too, or
+    /// the calendar's own `VTIMEZONE`. `Err` says that it names none.
     fn zone(&self, tzid: &str) -> Result<Option<Zone>, String> {
         let tzid = tzid.trim().trim_matches('"');
-        match self.resolver.resolve(tzid) {
+        match self.ctx.resolver.resolve(tzid) {
             Some(Tz::Tz(tz)) if tz == chrono_tz::UTC => Ok(Some(Zone::Utc)),
             Some(Tz::Tz(tz)) => Ok(Some(Zone::Iana(tz))),
             Some(Tz::Fixed(offset)) => Ok(Some(Zone::Fixed(offset))),
             Some(Tz::Floating) => Ok(None),
-            None => match self.custom.get(tzid) {
-                Some(zone) => Ok(Some(*zone)),
-                None => tzid
-                    .parse()
-                    .map(Some)
-                    .map_err(|_| format!("names an unknown time zone `{tzid}`")),
-            },
+            None => zones::named(tzid)
+                .or_else(|| self.ctx.custom.get(tzid).copied())
+                .map(Some)
+                .ok_or_else(|| {
+                    format!(
+                        "its TZID `{tzid}` names no known time zone and no VTIMEZONE; read as floating time"
+                    )
+                }),
         }
     }
 
     /// The first value of a date or date-time property.
-    fn when_of(&self, entry: &ICalendarEntry) -> Result<When, String> {
+    fn when_of(&mut self, entry: &ICalendarEntry) -> Result<When, String> {
         let tzid = entry.tz_id();
         match entry.values.first() {
             Some(ICalendarValue::PartialDateTime(dt)) => self.when(dt, tzid),
-            Some(ICalendarValue::Text(t)) => Err(format!("`{t}` is not a date or date-time")),
+            Some(ICalendarValue::Text(t)) => {
+                let dt = iso_8601(t).ok_or_else(|| format!("`{t}` is not a date or date-time"))?;
+                let when = self.when(&dt, tzid)?;
+                self.repair(format!(
+                    "`{}` is written with dashes and colons; read as `{}`",
+                    t.trim(),
+                    show(&dt)
+                ));
+                Ok(when)
+            }
             _ => Err("has no value".to_owned()),
         }
     }
 
     /// A date-time in the zone it states: UTC, an offset, its `TZID`, or
-    /// floating (in `X-WR-TIMEZONE` when the calendar names one).
-    fn when(&self, dt: &PartialDateTime, tzid: Option<&str>) -> Result<When, String> {
+    /// floating (in `X-WR-TIMEZONE` when the calendar names one). A `TZID`
+    /// that names no zone is read as floating, as other clients do.
+    fn when(&mut self, dt: &PartialDateTime, tzid: Option<&str>) -> Result<When, String> {
         let date = date_of(dt)?;
         let Some(hour) = dt.hour else {
             return Ok(When::Date(date));
@@ -176,8 +269,11 @@ impl Context<'_> {
             return Ok(When::Zoned(local, Zone::Fixed(offset)));
         }
         let zone = match tzid {
-            Some(tzid) => self.zone(tzid)?,
-            None => self.calendar_zone,
+            Some(tzid) => self.zone(tzid).unwrap_or_else(|unknown| {
+                self.repair(unknown);
+                None
+            }),
+            None => self.ctx.calendar_zone,
         };
         Ok(match zone {
             Some(Zone::Utc) => When::Utc(local.and_utc()),
@@ -186,84 +282,69 @@ impl Context<'_> {
         })
     }
 
-    /// The end in the model's terms: `DTEND` (exclusive) or `DURATION`, the
-    /// last day for all-day events.
-    fn end(&self, component: &ICalendarComponent, start: When) -> Result<When, String> {
-        let end = if let Some(entry) = component.property(&ICalendarProperty::Dtend) {
-            Some(self.when_of(entry).map_err(|e| format!("DTEND {e}"))?)
-        } else {
-            component
-                .property(&ICalendarProperty::Duration)
-                .and_then(|e| e.values.first())
-                .and_then(|v| {
-                    if let ICalendarValue::Duration(d) = v {
-                        Some(d)
-                    } else {
-                        None
-                    }
-                })
-                .map(|d| add(start, duration(d)).map_err(|e| format!("DURATION {e}")))
-                .transpose()?
-        };
-        let Some(end) = end else {
-            return Ok(start);
-        };
-        let utc = Zone::Utc;
-        if end.start_instant(utc) < start.start_instant(utc) {
-            return Err("its end is before its start".to_owned());
-        }
-        Ok(match (start, end) {
-            (When::Date(first), When::Date(after)) => {
-                When::Date(after.pred_opt().unwrap_or(after).max(first))
-            }
-            (When::Date(first), other) => When::Date(other.date().max(first)),
-            (_, other) => other,
-        })
-    }
-
+    /// The rules, extra dates and excluded dates: a rule or value that
+    /// cannot be read is left out and the rest kept.
     fn recurrence(
-        &self,
+        &mut self,
         component: &ICalendarComponent,
         raw: &RawEvent,
         start: When,
-    ) -> Result<Option<Box<Recurrence>>, String> {
+    ) -> Option<Box<Recurrence>> {
         let mut recurrence = Recurrence::default();
-        for rule in &raw.rules {
-            recur::check(rule, start, self.local).map_err(|e| e.to_string())?;
-            recurrence.rules.push(rule.clone());
+        for written in &raw.rules {
+            let mended = recur::mend(written);
+            for note in mended.notes {
+                self.repair(format!("its RRULE {note}"));
+            }
+            if mended.rule.is_empty() {
+                self.repair("its RRULE is empty; the rule is ignored".to_owned());
+                continue;
+            }
+            match recur::check(&mended.rule, start, self.ctx.local) {
+                Ok(()) => recurrence.rules.push(mended.rule),
+                Err(e) => self.repair(format!(
+                    "its RRULE cannot be read ({}); the rule is ignored",
+                    e.reason
+                )),
+            }
         }
         for entry in component.properties(&ICalendarProperty::Rdate) {
             for value in &entry.values {
-                recurrence.rdates.push(
-                    self.rdate(value, entry.tz_id(), start)
-                        .map_err(|e| format!("RDATE {e}"))?,
-                );
+                match self.rdate(value, entry.tz_id()) {
+                    Ok(rdate) => recurrence.rdates.push(rdate),
+                    Err(e) => self.repair(format!("an RDATE {e}; it is ignored")),
+                }
             }
         }
         for entry in component.properties(&ICalendarProperty::Exdate) {
             for value in &entry.values {
-                if let ICalendarValue::PartialDateTime(dt) = value {
-                    recurrence.exdates.push(
-                        self.when(dt, entry.tz_id())
-                            .map_err(|e| format!("EXDATE {e}"))?,
-                    );
+                let exdate = match value {
+                    ICalendarValue::PartialDateTime(dt) => self.when(dt, entry.tz_id()),
+                    other => Err(format!("`{}` is not a date or date-time", shown(other))),
+                };
+                match exdate {
+                    Ok(exdate) => recurrence.exdates.push(exdate),
+                    Err(e) => self.repair(format!("an EXDATE {e}; it is ignored")),
                 }
             }
         }
         let empty = recurrence == Recurrence::default();
-        Ok((!empty).then(|| Box::new(recurrence)))
+        (!empty).then(|| Box::new(recurrence))
     }
 
-    fn rdate(
-        &self,
-        value: &ICalendarValue,
-        tzid: Option<&str>,
-        start: When,
-    ) -> Result<RDate, String> {
+    fn rdate(&mut self, value: &ICalendarValue, tzid: Option<&str>) -> Result<RDate, String> {
         match value {
             ICalendarValue::PartialDateTime(dt) => Ok(RDate::At(self.when(dt, tzid)?)),
             ICalendarValue::Period(ICalendarPeriod::Range { start: a, end: b }) => {
-                Ok(RDate::Period(self.when(a, tzid)?, self.when(b, tzid)?))
+                let (from, to) = (self.when(a, tzid)?, self.when(b, tzid)?);
+                if to.start_instant(Zone::Utc) < from.start_instant(Zone::Utc) {
+                    return Err(format!(
+                        "period `{}/{}` ends before it starts",
+                        show(a),
+                        show(b)
+                    ));
+                }
+                Ok(RDate::Period(from, to))
             }
             ICalendarValue::Period(ICalendarPeriod::Duration {
                 start: a,
@@ -272,10 +353,121 @@ impl Context<'_> {
                 let from = self.when(a, tzid)?;
                 Ok(RDate::Period(from, add(from, self::duration(d))?))
             }
-            _ => Err(format!(
-                "is not a date, date-time or period (the event starts {start:?})"
+            other => Err(format!(
+                "`{}` is not a date, date-time or period",
+                shown(other)
             )),
         }
+    }
+}
+
+/// What an event says of itself, beside its times.
+fn describe(component: &ICalendarComponent, source_tags: &[String]) -> Event {
+    let categories = categories(component);
+    let mut tags: Vec<String> = categories.iter().map(|c| c.to_lowercase()).collect();
+    tags.extend(source_tags.iter().cloned());
+    tags.sort();
+    tags.dedup();
+    let start = When::Date(NaiveDate::MIN);
+    Event {
+        uid: String::new(),
+        title: text(component, &ICalendarProperty::Summary)
+            .unwrap_or("(untitled)")
+            .to_owned(),
+        kind: categories
+            .iter()
+            .find_map(|c| c.parse().ok())
+            .unwrap_or(EventKind::Other),
+        start,
+        end: start,
+        location: text(component, &ICalendarProperty::Location).map(str::to_owned),
+        url: url(component),
+        description: text(component, &ICalendarProperty::Description).map(str::to_owned),
+        tags,
+        parent: text(component, &ICalendarProperty::RelatedTo).map(str::to_owned),
+        priority: 0,
+        provenance: Vec::new(),
+        recurrence: None,
+        sequence: component
+            .property(&ICalendarProperty::Sequence)
+            .and_then(|e| e.values.first())
+            .and_then(ICalendarValue::as_integer)
+            .unwrap_or(0),
+        revision: revision(component),
+        cancelled: matches!(
+            component
+                .property(&ICalendarProperty::Status)
+                .and_then(|e| e.values.first()),
+            Some(ICalendarValue::Status(ICalendarStatus::Cancelled))
+        ),
+    }
+}
+
+/// An end in the model's terms, for an event starting at `start` and
+/// ending at `end` (exclusive): the last day for all-day events.
+fn model_end(start: When, end: When) -> When {
+    match (start, end) {
+        (When::Date(first), When::Date(after)) => {
+            When::Date(after.pred_opt().unwrap_or(after).max(first))
+        }
+        (When::Date(first), other) => When::Date(other.date().max(first)),
+        (_, other) => other,
+    }
+}
+
+/// A date or date-time written the ISO 8601 way (`2015-08-01T10:00:00Z`,
+/// `2015-08-01`) instead of iCalendar's, as some exporters do.
+fn iso_8601(text: &str) -> Option<PartialDateTime> {
+    let compact: String = text
+        .trim()
+        .chars()
+        .filter(|c| !matches!(c, '-' | ':'))
+        .collect();
+    let (local, utc) = match compact.strip_suffix(['Z', 'z']) {
+        Some(local) => (local, true),
+        None => (compact.as_str(), false),
+    };
+    let number = |range: std::ops::Range<usize>| local.get(range)?.parse::<u8>().ok();
+    let date_only = local.len() == 8;
+    if !(date_only || (local.len() == 15 && local.as_bytes()[8] == b'T'))
+        || !local
+            .bytes()
+            .enumerate()
+            .all(|(i, b)| i == 8 || b.is_ascii_digit())
+    {
+        return None;
+    }
+    let time = |range| if date_only { None } else { number(range) };
+    Some(PartialDateTime {
+        year: local.get(..4)?.parse().ok(),
+        month: number(4..6),
+        day: number(6..8),
+        hour: time(9..11),
+        minute: time(11..13),
+        second: time(13..15),
+        tz_hour: (utc && !date_only).then_some(0),
+        tz_minute: (utc && !date_only).then_some(0),
+        tz_minus: false,
+    })
+}
+
+/// Midnight starting `day`, in the form of `like` (floating, UTC or its
+/// zone).
+fn midnight(day: NaiveDate, like: When) -> When {
+    let t = day.and_time(NaiveTime::MIN);
+    match like {
+        When::Utc(_) => When::Utc(t.and_utc()),
+        When::Zoned(_, zone) => When::Zoned(t, zone),
+        When::Date(_) | When::Floating(_) => When::Floating(t),
+    }
+}
+
+/// A value as written, for messages.
+fn shown(value: &ICalendarValue) -> String {
+    match value {
+        ICalendarValue::Text(t) => t.clone(),
+        ICalendarValue::PartialDateTime(dt) => show(dt),
+        other => format!("{other:?}"),
     }
 }
 

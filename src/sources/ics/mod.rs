@@ -4,26 +4,31 @@
 //! Windows-1252), its structure checked line by line (`scan`), parsed with
 //! calcard, and each `VEVENT` converted (`event`). Within a source, copies
 //! of one UID keep the highest `SEQUENCE`, then the latest revision, and
-//! overrides join their series.
+//! overrides join their series. The events each file needed repaired or
+//! skipped are summed up once per file (`notes`).
 
 mod event;
+mod notes;
 mod scan;
 mod zones;
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::fmt::Write as _;
 use std::ops::Range;
 use std::path::Path;
 
 use calcard::icalendar::{ICalendar, ICalendarComponentType, ICalendarProperty, ICalendarValue};
 use calcard::{Entry, Parser};
 
-use self::event::{Context, Item};
+use self::event::{Context, Converted, Item};
+use self::notes::Notes;
 use self::scan::{RawEvent, scan};
 use super::{Loaded, SourceError, Zones, files_in};
 use crate::config::SourceConfig;
 use crate::model::{Event, Override, Recurrence};
 use crate::place::{Place, Placed};
+use crate::time::Zone;
 
 /// Reads an `.ics` file or every `.ics` file of a folder.
 pub(crate) fn load(source: &SourceConfig, path: &Path, zones: Zones) -> Loaded {
@@ -45,7 +50,7 @@ pub(crate) fn load(source: &SourceConfig, path: &Path, zones: Zones) -> Loaded {
             }),
         }
     }
-    out.catalog.events = assemble(items);
+    out.catalog.events = assemble(items, zones.default);
     out
 }
 
@@ -57,7 +62,7 @@ pub fn parse(source: &SourceConfig, origin: &Path, bytes: &[u8], zones: Zones) -
     let mut out = Loaded::default();
     let mut items = Vec::new();
     read(source, origin, bytes, zones, &mut items, &mut out.problems);
-    out.catalog.events = assemble(items);
+    out.catalog.events = assemble(items, zones.default);
     out
 }
 
@@ -102,17 +107,37 @@ fn read(
         .strip_prefix(&source.root)
         .unwrap_or(origin)
         .to_owned();
+    let mut notes = Notes::default();
     for calendar in &scanned.calendars {
         let header = calendar.properties.iter().chain(&calendar.zones);
         let ctx = context(source, &parse_one(&wrap(&scanned.text, header)), zones);
         let converted = convert_all(&ctx, &scanned.text, &calendar.events, &shown);
-        for (line, result) in converted {
-            match result {
+        for (line, converted) in converted {
+            let uid = converted.uid.as_deref();
+            for repair in converted.repairs {
+                notes.repaired(line, uid, repair);
+            }
+            match converted.item {
                 Ok(item) => items.push(item),
-                Err(message) => problems.push(at(line, message)),
+                Err(why) => notes.skipped(line, uid, why),
             }
         }
     }
+    problems.extend(summaries(origin, &notes));
+}
+
+/// The file's summaries: of the events skipped (an error), then of the
+/// events repaired (a warning).
+fn summaries(origin: &Path, notes: &Notes) -> impl Iterator<Item = SourceError> {
+    let skipped = notes.skips().map(|summary| SourceError::Skipped {
+        path: origin.to_owned(),
+        summary,
+    });
+    let repaired = notes.repairs().map(|summary| SourceError::Repaired {
+        path: origin.to_owned(),
+        summary,
+    });
+    skipped.into_iter().chain(repaired)
 }
 
 /// Each event of a calendar converted, in order, with its line: batches
@@ -123,7 +148,7 @@ fn convert_all(
     text: &str,
     events: &[(Range<usize>, RawEvent)],
     shown: &Path,
-) -> Vec<(usize, Result<Item, String>)> {
+) -> Vec<(usize, Converted)> {
     let threads = std::thread::available_parallelism()
         .map_or(1, usize::from)
         .min(events.len().div_ceil(BATCH))
@@ -149,16 +174,42 @@ fn convert_part(
     text: &str,
     events: &[(Range<usize>, RawEvent)],
     shown: &Path,
-) -> Vec<(usize, Result<Item, String>)> {
+) -> Vec<(usize, Converted)> {
     let mut out = Vec::with_capacity(events.len());
     for batch in events.chunks(BATCH) {
         let parsed = parse_one(&wrap(text, batch.iter().map(|(range, _)| range)));
-        for (component, (_, raw)) in events_of(&parsed).zip(batch) {
+        for (component, (range, raw)) in events_of(&parsed).zip(batch) {
             let location = format!("{}:{}", shown.display(), raw.line);
-            out.push((raw.line, event::convert(ctx, component, raw, location)));
+            let derived = || derived_uid(&text[range.clone()]);
+            out.push((
+                raw.line,
+                event::convert(ctx, component, raw, derived, location),
+            ));
         }
     }
     out
+}
+
+/// A UID for an event that has none, made from its text: the same event
+/// gets the same UID on every read. `DTSTAMP`, which many servers set to
+/// the time of each download, is left out of it.
+fn derived_uid(event: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hash = Sha256::new();
+    for line in event.split("\r\n").filter(|l| {
+        !l.get(..8).is_some_and(|name| {
+            name.eq_ignore_ascii_case("DTSTAMP:") || name.eq_ignore_ascii_case("DTSTAMP;")
+        })
+    }) {
+        hash.update(line.as_bytes());
+        hash.update(b"\n");
+    }
+    let digest = hash.finalize();
+    let mut hex = String::with_capacity(32);
+    for byte in &digest[..16] {
+        let _ = write!(hex, "{byte:02x}");
+    }
+    format!("{hex}@uid.confcal")
 }
 
 /// How many events calcard parses at a time: it builds a whole tree for
@@ -204,7 +255,9 @@ fn context<'a>(source: &'a SourceConfig, calendar: &ICalendar, zones: Zones) -> 
         .and_then(ICalendarValue::as_text)
         .and_then(|name| name.trim().parse().ok());
     let resolver = calendar.build_owned_tz_resolver();
-    let custom = zones::custom_zones(calendar, |tzid| resolver.resolve(tzid).is_some());
+    let custom = zones::custom_zones(calendar, |tzid| {
+        resolver.resolve(tzid).is_some() || zones::named(tzid).is_some()
+    });
     Context {
         source,
         resolver,
@@ -230,8 +283,10 @@ fn events_of(
 
 /// Joins overrides to their series and keeps, of several copies of one
 /// UID (or UID and `RECURRENCE-ID`), the newest: highest `SEQUENCE`, then
-/// latest revision, then the first seen.
-fn assemble(items: Vec<Item>) -> Vec<Event> {
+/// latest revision, then the first seen. An override that no longer
+/// stands (its occurrence excluded, or gone from a newer series) goes, so
+/// that what is exported is what is shown.
+fn assemble(items: Vec<Item>, local: Zone) -> Vec<Event> {
     let mut order: Vec<String> = Vec::new();
     let mut masters: HashMap<String, Event> = HashMap::with_capacity(items.len());
     let mut overrides: Vec<(String, Override)> = Vec::new();
@@ -250,11 +305,17 @@ fn assemble(items: Vec<Item>) -> Vec<Event> {
             Item::Override(uid, o) => overrides.push((uid, o)),
         }
     }
+    let mut stand_ins: HashSet<String> = HashSet::new();
     for (uid, o) in overrides {
         let master = masters.entry(uid.clone()).or_insert_with(|| {
             order.push(uid.clone());
+            stand_ins.insert(uid.clone());
             stand_in(&o)
         });
+        if stand_ins.contains(&uid) {
+            // No override is older than a series the feed does not have.
+            master.sequence = master.sequence.min(o.event.sequence);
+        }
         let recurrence = master
             .recurrence
             .get_or_insert_with(|| Box::new(Recurrence::default()));
@@ -271,7 +332,24 @@ fn assemble(items: Vec<Item>) -> Vec<Event> {
     order
         .into_iter()
         .filter_map(|uid| masters.remove(&uid))
+        .map(|master| without_fallen(master, local))
         .collect()
+}
+
+/// `master` without the overrides that no longer stand.
+fn without_fallen(mut master: Event, local: Zone) -> Event {
+    let Some(recurrence) = master.recurrence.as_mut() else {
+        return master;
+    };
+    let overrides = std::mem::take(&mut recurrence.overrides);
+    let kept: Vec<Override> = overrides
+        .into_iter()
+        .filter(|o| crate::recur::stands(&master, o, local))
+        .collect();
+    if let Some(recurrence) = master.recurrence.as_mut() {
+        recurrence.overrides = kept;
+    }
+    master
 }
 
 fn newer(a: &Event, b: &Event) -> bool {

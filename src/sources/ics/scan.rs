@@ -1,8 +1,9 @@
 //! The structure of an iCalendar text, checked line by line before it is
 //! parsed: what calcard forgives silently is reported here. A component
 //! that is never closed is dropped instead of swallowing what follows, a
-//! line that is no `NAME:value` is reported and dropped, and a text that
-//! ends inside a component is a truncated download. Each kept event's
+//! line that is no `NAME:value` is reported and dropped, a component
+//! outside any `VCALENDAR` is read as part of the calendar before it, and
+//! a text that ends inside a `VCALENDAR` is a truncated download. Each kept event's
 //! line number and its `RRULE`s as written travel on beside the cleaned
 //! text.
 
@@ -41,6 +42,8 @@ pub(super) struct RawEvent {
     pub(super) line: usize,
     /// Its `RRULE` values, exactly as written.
     pub(super) rules: Vec<String>,
+    /// It stands outside any `VCALENDAR`.
+    pub(super) outside: bool,
 }
 
 /// An open component: its name, where it began, where its lines start in
@@ -50,6 +53,8 @@ struct Open {
     line: usize,
     out_start: usize,
     event: Option<RawEvent>,
+    /// A `VCALENDAR` the text never opened, around a stray component.
+    implicit: bool,
 }
 
 /// Components that cannot contain another of their own kind.
@@ -63,6 +68,10 @@ const LEAVES: [&str; 8] = [
     "STANDARD",
     "DAYLIGHT",
 ];
+
+/// Components that only a `VCALENDAR` holds: one of them beginning inside
+/// another component means that one was never closed (`END:VTOOD`).
+const TOP_LEVEL: [&str; 5] = ["VEVENT", "VTODO", "VJOURNAL", "VFREEBUSY", "VTIMEZONE"];
 
 /// Scans `text` (already decoded).
 pub(super) fn scan(text: &str) -> Scanned {
@@ -135,15 +144,17 @@ impl Scanner {
     }
 
     fn begin(&mut self, line: usize, name: &str) {
-        if let Some(open) = self
-            .stack
-            .iter()
-            .position(|o| o.name == name && (LEAVES.contains(&name) || name == "VCALENDAR"))
-        {
+        if self.stack.is_empty() && TOP_LEVEL.contains(&name) {
+            self.stray(line, name);
+        }
+        if let Some(open) = self.stack.iter().position(|o| {
+            (o.name == name && (LEAVES.contains(&name) || name == "VCALENDAR"))
+                || (o.name != "VCALENDAR" && TOP_LEVEL.contains(&name))
+        }) {
             let unclosed = &self.stack[open];
             self.problems.push((
                 unclosed.line,
-                format!("`BEGIN:{name}` has no `END:{name}` before line {line}; the unfinished {name} is skipped"),
+                format!("`BEGIN:{0}` has no `END:{0}` before line {line}; the unfinished {0} is skipped", unclosed.name),
             ));
             self.drop_from(open);
         }
@@ -155,14 +166,39 @@ impl Scanner {
         let event = top_level_event.then(|| RawEvent {
             line,
             rules: Vec::new(),
+            outside: self.stack[0].implicit,
         });
         self.stack.push(Open {
             out_start: self.out.len(),
             line,
             event,
             name: name.to_owned(),
+            implicit: false,
         });
         self.push(&format!("BEGIN:{name}"));
+    }
+
+    /// A component that begins outside any `VCALENDAR` (after its
+    /// `END:VCALENDAR`, or in a file that has none): it joins the calendar
+    /// before it, or one of its own. An event says so itself, among the
+    /// events read past a fault; any other component is reported here.
+    fn stray(&mut self, line: usize, name: &str) {
+        if self.calendars.is_empty() {
+            self.calendars.push(Calendar::default());
+        }
+        if name != "VEVENT" {
+            self.problems.push((
+                line,
+                format!("`BEGIN:{name}` is outside any VCALENDAR; read all the same"),
+            ));
+        }
+        self.stack.push(Open {
+            name: "VCALENDAR".to_owned(),
+            line,
+            out_start: self.out.len(),
+            event: None,
+            implicit: true,
+        });
     }
 
     fn end(&mut self, line: usize, name: &str) {
@@ -192,11 +228,14 @@ impl Scanner {
                 .push((range, closed.event.unwrap_or_default())),
             _ => {}
         }
+        if self.stack.len() == 1 && self.stack[0].implicit {
+            self.stack.pop();
+        }
     }
 
     /// Drops the open components from `index` up, with all their lines.
     fn drop_from(&mut self, index: usize) {
-        if index == 0 {
+        if index == 0 && !self.stack[0].implicit {
             self.calendars.pop();
         }
         self.out.truncate(self.stack[index].out_start);
@@ -204,6 +243,19 @@ impl Scanner {
     }
 
     fn finish(mut self) -> Scanned {
+        if let [calendar, unclosed, ..] = self.stack.as_slice()
+            && calendar.implicit
+        {
+            self.problems.push((
+                unclosed.line,
+                format!(
+                    "`BEGIN:{0}` has no `END:{0}` before the end of the text; the unfinished {0} is skipped",
+                    unclosed.name
+                ),
+            ));
+            self.out.truncate(unclosed.out_start);
+            self.stack.clear();
+        }
         let fatal = if let Some(open) = self.stack.first() {
             Some(format!(
                 "the text ends inside `BEGIN:{}` of line {} (a truncated download?)",
@@ -361,6 +413,11 @@ mod tests {
 
     #[test]
     fn truncation_and_garbage_are_fatal() {
+        let vcard = scan("BEGIN:VCARD\nFN:Someone\nEND:VCARD\n");
+        assert_eq!(
+            vcard.fatal.as_deref(),
+            Some("no `BEGIN:VCALENDAR`: this is not an iCalendar file (it begins `BEGIN:VCARD`)")
+        );
         let cut = scan("BEGIN:VCALENDAR\nBEGIN:VEVENT\nUID:a\nSUMM");
         assert_eq!(
             cut.fatal.as_deref(),
@@ -373,6 +430,37 @@ mod tests {
                 "no `BEGIN:VCALENDAR`: this is not an iCalendar file (it begins `<!DOCTYPE html>`)"
             )
         );
+    }
+
+    #[test]
+    fn an_event_after_the_calendar_joins_it_and_a_mistyped_end_closes_nothing() {
+        let scanned = scan(&format!(
+            "{}BEGIN:VEVENT\nUID:after\nEND:VEVENT\n",
+            ics("BEGIN:VTODO\nUID:t\nEND:VTOOD\nBEGIN:VEVENT\nUID:a\nEND:VEVENT\n")
+        ));
+        assert!(scanned.fatal.is_none());
+        let events = &scanned.calendars[0].events;
+        assert_eq!(
+            events
+                .iter()
+                .map(|(_, e)| (e.line, e.outside))
+                .collect::<Vec<_>>(),
+            [(6, false), (10, true)]
+        );
+        assert_eq!(
+            scanned.problems,
+            [
+                (5, "`END:VTOOD` closes nothing; ignored".to_owned()),
+                (
+                    3,
+                    "`BEGIN:VTODO` has no `END:VTODO` before line 6; the unfinished VTODO is skipped"
+                        .to_owned()
+                ),
+            ]
+        );
+        let alone = scan("BEGIN:VEVENT\nUID:alone\nEND:VEVENT\n");
+        assert!(alone.fatal.is_none());
+        assert_eq!(alone.calendars[0].events.len(), 1);
     }
 
     #[test]

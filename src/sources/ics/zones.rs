@@ -14,6 +14,18 @@ use chrono::{FixedOffset, NaiveDate, NaiveDateTime, NaiveTime};
 use crate::recur::wall_times;
 use crate::time::{CustomZone, Zone};
 
+/// The zone a `TZID` names by its IANA (or Windows) name, written as it
+/// is or under a vendor's prefix (`/freeassociation.sourceforge.net/`,
+/// `/mozilla.org/20050126_1/`, `/softwarestudio.org/Olson_…/`): the first
+/// part from a `/` on that names a zone.
+pub(super) fn named(tzid: &str) -> Option<Zone> {
+    let tzid = tzid.trim();
+    std::iter::once(tzid)
+        .chain(tzid.match_indices('/').map(|(i, _)| &tzid[i + 1..]))
+        .filter(|name| !name.is_empty())
+        .find_map(|name| name.parse().ok())
+}
+
 /// The last year a custom zone's rules are expanded to.
 const LAST_YEAR: i32 = 2100;
 
