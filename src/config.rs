@@ -173,6 +173,22 @@ pub enum SourceKind {
     Ics,
     Announcement,
     Rss,
+    /// ccfddl/ccf-deadlines: one YAML file per series.
+    Ccfddl,
+    /// The ai-deadlines family: per-conference or single-list YAML.
+    #[serde(rename = "ai-deadlines")]
+    AiDeadlines,
+    /// pythondeadlin.es.
+    Pythondeadlines,
+    /// sec-deadlines.github.io.
+    #[serde(rename = "sec-deadlines")]
+    SecDeadlines,
+    /// confs.tech: yearly per-topic JSON arrays.
+    #[serde(rename = "confs-tech")]
+    ConfsTech,
+    /// developers.events: `all-events.json`, `all-cfps.json`.
+    #[serde(rename = "developers-events")]
+    DevelopersEvents,
 }
 
 impl SourceKind {
@@ -184,6 +200,12 @@ impl SourceKind {
             SourceKind::Ics => "ics",
             SourceKind::Announcement => "announcement",
             SourceKind::Rss => "rss",
+            SourceKind::Ccfddl => "ccfddl",
+            SourceKind::AiDeadlines => "ai-deadlines",
+            SourceKind::Pythondeadlines => "pythondeadlines",
+            SourceKind::SecDeadlines => "sec-deadlines",
+            SourceKind::ConfsTech => "confs-tech",
+            SourceKind::DevelopersEvents => "developers-events",
         }
     }
 }
