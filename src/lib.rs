@@ -12,6 +12,7 @@ pub mod config;
 pub mod daemon;
 pub mod extract;
 pub mod feed;
+pub mod identity;
 pub mod load;
 pub mod merge;
 pub mod model;

@@ -288,3 +288,69 @@ fn check_names_each_broken_record_and_loads_the_rest() {
         );
     }
 }
+
+#[test]
+fn one_edition_from_a_tracker_and_a_curated_file_is_one_event_and_check_shows_the_disagreement() {
+    let curated = r#"
+[[event]]
+name = "International Conference on Software Engineering 2026"
+start = 2026-04-12
+end = 2026-04-18
+
+[[event.deadline]]
+kind = "paper"
+due = 2025-03-20T23:59:59
+timezone = "AoE"
+"#;
+    let config = config(&["ccfddl"])
+        .replace("kind = \"ccfddl\"\n", "kind = \"ccfddl\"\npriority = 5\n")
+        + "\n[[source]]\nname = \"curated\"\nkind = \"curated\"\npath = \"icse.toml\"\npriority = 1\n";
+    let setup = Setup::with_config(&config).file("icse.toml", curated);
+    let run = setup
+        .run(&[
+            "--offline",
+            "upcoming",
+            "--from",
+            "2025-01-01",
+            "--until",
+            "2026-12-31",
+            "--format",
+            "json",
+        ])
+        .ok();
+    let items = run.json();
+    let icse: Vec<(&str, &str)> = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["title"].as_str().unwrap_or("").contains("ICSE 2026"))
+        .map(|i| {
+            (
+                i["title"].as_str().unwrap(),
+                i["due_utc"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        icse,
+        [
+            (
+                "Papers due: ICSE 2026 (first cycle)",
+                "2025-03-15T11:59:59Z"
+            ),
+            (
+                "Papers due: ICSE 2026 (second cycle)",
+                "2025-07-19T11:59:59Z"
+            ),
+            ("ICSE 2026", ""),
+        ]
+    );
+    let check = setup.run(&["--offline", "check"]);
+    assert!(
+        check.stdout.contains(
+            "sources disagree on `Papers due: ICSE 2026 (first cycle)`: 2025-03-15 11:59 UTC from `ccfddl` (",
+        ) && check.stdout.contains("icse.yml:14), used; 2025-03-21 11:59 UTC from `curated` (icse.toml:"),
+        "{}",
+        check.stdout
+    );
+}
