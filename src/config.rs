@@ -88,6 +88,8 @@ pub struct Config {
     pub reminders: Reminders,
     pub server: Server,
     pub sources: Vec<SourceConfig>,
+    /// `[watch]`: what reminders, `/watched.ics` and new-CFP notices cover.
+    pub watch: crate::watch::Watch,
 }
 
 /// `[reminders]`.
@@ -288,6 +290,8 @@ struct RawConfig {
     server: RawServer,
     #[serde(default, rename = "source")]
     sources: Vec<Spanned<RawSource>>,
+    #[serde(default)]
+    watch: crate::watch::Watch,
 }
 
 #[derive(Deserialize, Default)]
@@ -485,6 +489,7 @@ impl Validator<'_> {
             reminders: self.reminders(raw.reminders)?,
             server: self.server(raw.server)?,
             sources: self.sources(raw.sources)?,
+            watch: raw.watch,
         })
     }
 

@@ -27,3 +27,4 @@ pub mod snapshot;
 pub mod sources;
 pub mod store;
 pub mod time;
+pub mod watch;

@@ -13,7 +13,7 @@
 use chrono::{DateTime, Duration, Utc};
 
 use crate::config::Leads;
-use crate::model::{Catalog, Deadline};
+use crate::model::{Catalog, Deadline, DeadlineKind};
 use crate::store::{DeadlineState, States, What};
 
 /// How long after its time a reminder still counts as on time. The timer
@@ -74,6 +74,33 @@ pub fn due_now<'a>(
         }
     }
     pending
+}
+
+/// The calls for papers (`cfp` and `paper` deadlines, first rounds) of
+/// `catalog` that appeared after the ledger's first look at the sources,
+/// and are still open: one "New CFP" notice each, due when it was first
+/// seen. What was there on the first look is not new.
+#[must_use]
+pub fn new_cfps<'a>(catalog: &'a Catalog, states: &States, now: DateTime<Utc>) -> Vec<Pending<'a>> {
+    let Some(first_look) = states.values().map(|s| s.changed_at).min() else {
+        return Vec::new();
+    };
+    open(catalog, states, now)
+        .filter(|(d, _, _)| {
+            matches!(d.kind, DeadlineKind::Cfp | DeadlineKind::Paper)
+                && d.uid.starts_with(&format!("{}.", d.kind))
+        })
+        .filter_map(|(deadline, due, state)| {
+            let state = state?;
+            (state.sequence == 0 && state.changed_at > first_look).then_some(Pending {
+                deadline,
+                due,
+                what: What::NewCfp,
+                at: state.changed_at,
+                late: false,
+            })
+        })
+        .collect()
 }
 
 /// The first moment after `now` a reminder falls due, if any will.
