@@ -207,20 +207,24 @@ fn files_under(path: &Path, extensions: &[&'static str]) -> Result<Vec<PathBuf>,
     let mut folders = vec![path.to_owned()];
     while let Some(folder) = folders.pop() {
         for entry in std::fs::read_dir(&folder).map_err(|e| read_err(&folder, e))? {
-            let entry = entry.map_err(|e| read_err(&folder, e))?.path();
-            let hidden = entry
-                .file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with('.'));
-            if hidden {
+            let entry = entry.map_err(|e| read_err(&folder, e))?;
+            if entry.file_name().to_string_lossy().starts_with('.') {
                 continue;
             }
-            if entry.is_dir() {
-                folders.push(entry);
-            } else if entry
+            // Symbolic links are followed: a clone may link its folders.
+            let is_dir = match entry.file_type() {
+                Ok(t) if t.is_symlink() => entry.path().is_dir(),
+                Ok(t) => t.is_dir(),
+                Err(e) => return Err(read_err(&entry.path(), e)),
+            };
+            let path = entry.path();
+            if is_dir {
+                folders.push(path);
+            } else if path
                 .extension()
                 .is_some_and(|e| extensions.iter().any(|x| e.eq_ignore_ascii_case(x)))
             {
-                files.push(entry);
+                files.push(path);
             }
         }
     }
