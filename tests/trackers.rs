@@ -214,6 +214,9 @@ fn confs_tech_inclusive_dates_and_topics() {
             ("TSConf EU 2025", "2025-04-01T11:59:59Z"),
             // The name already holds its year.
             ("React Summit 2025", "2025-02-16T11:59:59Z"),
+            // One name, two places and dates: two events.
+            ("AWS Summit 2025", "2025-03-02T11:59:59Z"),
+            ("AWS Summit 2025", "2025-04-02T11:59:59Z"),
         ],
     );
     assert!(

@@ -288,8 +288,9 @@ impl<'a> Reading<'a> {
 }
 
 /// The events and deadlines of a dataset's editions. Editions with one
-/// UID are one event; an edition whose name and year are shared by another
-/// on other dates gets its start date in its UID.
+/// UID are one event; in the developer-conference lists, an edition whose
+/// name and year are shared by another on other dates gets its start date
+/// in its UID.
 fn catalog(source: &SourceConfig, editions: Vec<(Edition, PathBuf)>) -> Catalog {
     let mut groups: BTreeMap<String, Vec<(Edition, PathBuf)>> = BTreeMap::new();
     for (edition, file) in editions {
@@ -299,10 +300,17 @@ fn catalog(source: &SourceConfig, editions: Vec<(Edition, PathBuf)>) -> Catalog 
     let mut out = Catalog::default();
     for (base, group) in groups {
         let starts: BTreeSet<NaiveDate> = group.iter().filter_map(|(e, _)| e.start).collect();
+        // Only the developer-conference lists reuse a name for editions
+        // in other places and on other dates ("AWS Summit"); the research
+        // trackers list a series' edition once, under its own id.
+        let split = matches!(
+            source.kind,
+            SourceKind::ConfsTech | SourceKind::DevelopersEvents
+        );
         let mut by_uid: BTreeMap<String, Vec<(Edition, PathBuf)>> = BTreeMap::new();
         for (edition, file) in group {
             let uid = match edition.start {
-                Some(start) if starts.len() > 1 => {
+                Some(start) if split && starts.len() > 1 => {
                     base.replace("@confcal", &format!("-{}@confcal", start.format("%m%d")))
                 }
                 _ => base.clone(),
