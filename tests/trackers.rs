@@ -357,3 +357,63 @@ timezone = "AoE"
         check.stdout
     );
 }
+
+#[test]
+fn a_tracker_url_is_fetched_stored_and_read_offline_with_the_last_good_copy() {
+    let fixture = repo().join("tests/fixtures/trackers/sec-deadlines/_data/conferences.yml");
+    let body = std::fs::read_to_string(fixture).expect("the fixture");
+    let server = common::http::Server::start();
+    server.reply(
+        "/conferences.yml",
+        common::http::Reply::Calendar {
+            body,
+            etag: Some("\"v1\"".to_owned()),
+            last_modified: None,
+        },
+    );
+    let config = format!(
+        "default_timezone = \"UTC\"\nstate_dir = \"state\"\n\n[[source]]\nname = \"sec\"\nkind = \"sec-deadlines\"\nurl = \"{}\"\n",
+        server.url("/conferences.yml")
+    );
+    let setup = Setup::with_config(&config);
+    setup.run(&["refresh", "--all", "--quiet"]).ok();
+    let listed = || {
+        let run = setup
+            .run(&[
+                "--offline",
+                "upcoming",
+                "--from",
+                "2025-01-01",
+                "--until",
+                "2027-01-01",
+                "--format",
+                "json",
+            ])
+            .ok();
+        let items = run.json();
+        let dues: BTreeSet<String> = items
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["event"] == "PETS 2026")
+            .map(|i| i["due_utc"].as_str().unwrap_or_default().to_owned())
+            .collect();
+        (dues, run.stderr)
+    };
+    let expected: BTreeSet<String> = ["2025-06-01T11:59:00Z", "2026-03-01T11:59:00Z"]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .collect();
+    let (dues, stderr) = listed();
+    assert_eq!(dues, expected, "{stderr}");
+    assert!(
+        stderr.contains("conferences.yml:58:3: not valid YAML"),
+        "{stderr}"
+    );
+    // The server fails: the stored copy still lists, marked stale.
+    server.reply("/conferences.yml", common::http::Reply::Status(500, vec![]));
+    setup.run(&["refresh", "--all", "--quiet"]);
+    let (dues, stderr) = listed();
+    assert_eq!(dues, expected, "{stderr}");
+    assert!(stderr.contains("stale since"), "{stderr}");
+}

@@ -22,6 +22,16 @@ const FIRST: &str = "
   start: 2025-05-14
   end: 2025-05-22
   sub: PY
+
+- conference: DjangoCon US
+  year: 2025
+  link: https://2025.djangocon.us/
+  cfp: '2025-03-01 23:59:00'
+  timezone: UTC
+  place: Chicago, USA
+  start: 2025-09-08
+  end: 2025-09-12
+  sub: WEB
 ";
 
 const ADDED: &str = "
@@ -108,14 +118,16 @@ fn a_new_watched_cfp_is_announced_once_and_never_again() {
         ["New CFP: PyCon Italia 2025 \u{2014} closes 2025-04-01 23:59 Europe/Rome (in 82 days)"]
     );
 
-    // A restart a day before PyCon US closes: its reminder comes, the new
-    // CFP does not come again.
+    // A restart a day before PyCon US closes: its reminder comes (not
+    // DjangoCon US's, due at the same time but not watched), the new CFP
+    // does not come again.
     let daemon = Daemon::start(&setup, "2025-02-28T23:59:30Z", &[]);
     wait_log(&daemon, "reminder", |l| {
         l.contains("CFP closes in 1 day: PyCon US 2025")
     });
     let log = daemon.stop();
     assert!(!log.contains("New CFP"), "{log}");
+    assert!(!log.contains("DjangoCon"), "{log}");
     let seen = notices(&setup);
     assert_eq!(seen.len(), 2, "{seen:?}");
     assert_eq!(seen[1], "CFP closes in 1 day: PyCon US 2025");

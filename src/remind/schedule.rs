@@ -254,6 +254,37 @@ mod tests {
     }
 
     #[test]
+    fn a_cfp_first_seen_after_the_first_look_is_new_once_it_stays_put() {
+        let mut catalog = catalog(DeadlineKind::Cfp);
+        catalog.deadlines[0].uid = "cfp.kvm-2015@confcal".into();
+        let state = |changed_at: &str, sequence| DeadlineState {
+            due: at("2015-05-01T12:00:00Z"),
+            sequence,
+            changed_at: at(changed_at),
+            previous_due: None,
+            status: None,
+        };
+        let with = |cfp: DeadlineState| {
+            HashMap::from([
+                ("other".to_owned(), state("2015-04-01T00:00:00Z", 0)),
+                ("cfp.kvm-2015@confcal".to_owned(), cfp),
+            ])
+        };
+        let now = at("2015-04-10T00:00:05Z");
+        let new = |states: &States| {
+            new_cfps(&catalog, states, now)
+                .into_iter()
+                .map(|p| (p.what, p.at))
+                .collect::<Vec<_>>()
+        };
+        let appeared = with(state("2015-04-10T00:00:00Z", 0));
+        assert_eq!(new(&appeared), [(What::NewCfp, at("2015-04-10T00:00:00Z"))]);
+        assert!(new(&with(state("2015-04-01T00:00:00Z", 0))).is_empty());
+        assert!(new(&with(state("2015-04-10T00:00:00Z", 1))).is_empty());
+        assert!(new_cfps(&catalog, &appeared, at("2015-05-02T00:00:00Z")).is_empty());
+    }
+
+    #[test]
     fn leads_follow_the_kind_and_the_next_wakeup_is_the_next_reminder() {
         let catalog = catalog(DeadlineKind::Registration);
         let states = seen("2015-05-01T12:00:00Z", None);
