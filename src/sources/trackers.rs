@@ -167,8 +167,8 @@ pub(crate) fn load(source: &SourceConfig, path: &Path, zones: Zones) -> Loaded {
     };
     let mut read = Reading::new(source, zones);
     for file in files {
-        match std::fs::read_to_string(&file) {
-            Ok(text) => read.file(&file, &text),
+        match std::fs::read(&file) {
+            Ok(bytes) => read.bytes(&file, &bytes),
             Err(e) => read.problems.push(SourceError::Read {
                 path: file,
                 source: e,
@@ -182,13 +182,7 @@ pub(crate) fn load(source: &SourceConfig, path: &Path, zones: Zones) -> Loaded {
 /// messages.
 pub(crate) fn parse(source: &SourceConfig, origin: &Path, bytes: &[u8], zones: Zones) -> Loaded {
     let mut read = Reading::new(source, zones);
-    match std::str::from_utf8(bytes) {
-        Ok(text) => read.file(origin, text),
-        Err(e) => read.problems.push(SourceError::Unusable {
-            path: origin.to_owned(),
-            reason: format!("not UTF-8 text: {e}"),
-        }),
-    }
+    read.bytes(origin, bytes);
     read.finish()
 }
 
@@ -256,6 +250,19 @@ impl<'a> Reading<'a> {
             problems: Vec::new(),
             unknown: 0,
         }
+    }
+
+    /// Reads a file's bytes: bytes that are not UTF-8 are replaced, and
+    /// said, so that one bad character costs no record.
+    fn bytes(&mut self, path: &Path, bytes: &[u8]) {
+        let text = String::from_utf8_lossy(bytes);
+        if let std::borrow::Cow::Owned(_) = text {
+            self.problems.push(SourceError::Unusable {
+                path: path.to_owned(),
+                reason: "not all UTF-8 text: the bytes that are not were replaced".to_owned(),
+            });
+        }
+        self.file(path, &text);
     }
 
     fn file(&mut self, path: &Path, text: &str) {

@@ -160,3 +160,26 @@ fn rounds_are_numbered_by_time_and_repeats_kept_once() {
         ]
     );
 }
+
+#[test]
+fn a_bad_byte_costs_no_record() {
+    let source = SourceConfig::local("sec", SourceKind::SecDeadlines, Path::new("sec.yml"));
+    let zones = Zones {
+        default: Zone::Utc,
+        deadline: Zone::Aoe,
+    };
+    let text = b"- name: RAID\xff\n  year: 2025\n  deadline: ['2025-04-24 23:59']\n";
+    let loaded = parse(&source, Path::new("sec.yml"), text, zones);
+    let dues: Vec<String> = loaded
+        .catalog
+        .deadlines
+        .iter()
+        .map(|d| d.due_instant().to_rfc3339())
+        .collect();
+    assert_eq!(dues, ["2025-04-25T11:59:00+00:00"]);
+    let problems: Vec<String> = loaded.problems.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        problems,
+        ["`sec.yml`: not all UTF-8 text: the bytes that are not were replaced"]
+    );
+}
