@@ -335,26 +335,31 @@ fn year_start(year: i32) -> NaiveDate {
     NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or_default()
 }
 
-/// Adds one event (when its dates are known) and its deadlines: the first
-/// listing's fields, every listing's tags and places.
-fn add_event(source: &SourceConfig, uid: &str, listings: &[(Edition, PathBuf)], out: &mut Catalog) {
-    let provenance = |file: &Path, line: usize| Provenance {
+/// Where a fact came from: `file:line`, the file relative to the
+/// configuration's folder.
+fn provenance(source: &SourceConfig, file: &Path, line: usize) -> Provenance {
+    Provenance {
         source: source.name.clone(),
         location: format!("{}:{line}", file.display()),
         evidence: None,
         confidence: None,
-    };
+    }
+}
+
+/// Adds one event (when its dates are known) and its deadlines: the first
+/// listing's fields, every listing's tags and places.
+fn add_event(source: &SourceConfig, uid: &str, listings: &[(Edition, PathBuf)], out: &mut Catalog) {
     let mut tags: BTreeSet<String> = source.tags.iter().cloned().collect();
     let mut places = Vec::new();
     let mut dues = Vec::new();
     for (edition, file) in listings {
         tags.extend(edition.tags.iter().cloned());
-        places.push(provenance(file, edition.line));
+        places.push(provenance(source, file, edition.line));
         dues.extend(
             edition
                 .deadlines
                 .iter()
-                .map(|d| (d.clone(), provenance(file, d.line))),
+                .map(|d| (d.clone(), provenance(source, file, d.line))),
         );
     }
     let first = &listings[0].0;
@@ -381,13 +386,12 @@ fn add_event(source: &SourceConfig, uid: &str, listings: &[(Edition, PathBuf)], 
     let Some(start) = listings.iter().find_map(|(e, _)| e.start) else {
         return;
     };
-    let end = first.end.filter(|end| *end >= start).unwrap_or(start);
     out.events.push(Event {
         uid: uid.to_owned(),
         title,
         kind: first.kind,
         start: When::Date(start),
-        end: When::Date(end),
+        end: When::Date(first.end.filter(|end| *end >= start).unwrap_or(start)),
         location: listings.iter().find_map(|(e, _)| e.location.clone()),
         url,
         description: first.description.clone(),
