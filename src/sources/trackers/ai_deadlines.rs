@@ -178,12 +178,12 @@ fn deadlines(file: &File<'_>, found: &mut Found, record: &Node, edition: &mut Ed
         if types.iter().any(|t| t == kind_name) {
             continue;
         }
-        let Some(node) = record.get(field) else {
-            continue;
-        };
-        let text = node.as_text().unwrap_or("");
-        let due = typed(kind_name, zone, Some((*label).to_owned()), node.line);
-        push_due(file, found, edition, text, node.line, due);
+        // Some forks give one of these fields a list of dates.
+        for node in record.get(field).map(Node::items).unwrap_or_default() {
+            let text = node.as_text().unwrap_or("");
+            let due = typed(kind_name, zone, Some((*label).to_owned()), node.line);
+            push_due(file, found, edition, text, node.line, due);
+        }
     }
 }
 

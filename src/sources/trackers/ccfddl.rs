@@ -130,10 +130,11 @@ fn rounds(file: &File<'_>, found: &mut Found, conf: &Node, edition: &mut Edition
             ("abstract_deadline", DeadlineKind::Abstract),
             ("deadline", DeadlineKind::Paper),
         ] {
-            let Some(node) = round.get(key) else { continue };
-            let text = node.as_text().unwrap_or("");
-            let due = due_of(kind, zone, label.clone(), node.line);
-            push_due(file, found, edition, text, node.line, due);
+            for node in round.get(key).map(Node::items).unwrap_or_default() {
+                let text = node.as_text().unwrap_or("");
+                let due = due_of(kind, zone, label.clone(), node.line);
+                push_due(file, found, edition, text, node.line, due);
+            }
         }
     }
 }

@@ -183,3 +183,38 @@ fn a_bad_byte_costs_no_record() {
         ["`sec.yml`: not all UTF-8 text: the bytes that are not were replaced"]
     );
 }
+
+#[test]
+fn a_list_of_dates_where_one_is_expected_is_every_date_and_an_empty_one_is_counted() {
+    let source = SourceConfig::local("ai", SourceKind::AiDeadlines, Path::new("ai.yml"));
+    let zones = Zones {
+        default: Zone::Utc,
+        deadline: Zone::Aoe,
+    };
+    let text = "- title: ACML\n  year: 2019\n  deadline: ['2019-05-01 23:59:59', '2019-06-01 23:59:59']\n  abstract_deadline: ~\n";
+    let loaded = parse(&source, Path::new("ai.yml"), text.as_bytes(), zones);
+    let dues: Vec<(String, String)> = loaded
+        .catalog
+        .deadlines
+        .iter()
+        .map(|d| (d.uid.clone(), d.due_instant().to_rfc3339()))
+        .collect();
+    assert_eq!(
+        dues,
+        [
+            (
+                "paper.acml-2019@confcal".to_owned(),
+                "2019-05-01T23:59:59+00:00".to_owned()
+            ),
+            (
+                "paper-2.acml-2019@confcal".to_owned(),
+                "2019-06-01T23:59:59+00:00".to_owned()
+            ),
+        ]
+    );
+    let problems: Vec<String> = loaded.problems.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        problems,
+        ["1 deadline is not known yet (`TBD`, `TBA`): left out"]
+    );
+}

@@ -55,11 +55,11 @@ impl Node {
         }
     }
 
-    /// The items of a list; a lone scalar counts as a list of one.
+    /// The items of a list; anything else (a lone scalar, a null) counts
+    /// as a list of one, so that a value left empty is still seen.
     pub(crate) fn items(&self) -> Vec<&Node> {
         match &self.value {
             Value::List(items) => items.iter().collect(),
-            Value::Null => Vec::new(),
             _ => vec![self],
         }
     }
