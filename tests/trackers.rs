@@ -417,3 +417,39 @@ fn a_tracker_url_is_fetched_stored_and_read_offline_with_the_last_good_copy() {
     assert_eq!(dues, expected, "{stderr}");
     assert!(stderr.contains("stale since"), "{stderr}");
 }
+
+#[test]
+fn an_extension_keeps_the_cfp_uid_with_a_higher_sequence() {
+    let record = |extension: &str| {
+        format!(
+            "- conference: PyCon DE\n  year: 2026\n  link: https://2026.pycon.de/\n  cfp: '2025-12-21 23:59:59'\n{extension}  timezone: Europe/Berlin\n  place: Darmstadt, Germany\n  start: 2026-04-14\n  end: 2026-04-17\n  sub: PY\n"
+        )
+    };
+    let feed = |text: &str| {
+        let setup = Setup::with_config(
+            "default_timezone = \"UTC\"\n\n[[source]]\nname = \"py\"\nkind = \"pythondeadlines\"\npath = \"conferences.yml\"\n",
+        )
+        .file("conferences.yml", text);
+        setup.run(&["export"]).ok().stdout.replace("\r\n", "\n")
+    };
+    let before = feed(&record(""));
+    let after = feed(&record("  cfp_ext: '2026-01-18 23:59:59'\n"));
+    let uid = "UID:cfp.pycon-de-2026@confcal\n";
+    assert!(
+        before.contains(uid) && after.contains(uid),
+        "{before}\n{after}"
+    );
+    let block = |ics: &str| {
+        ics.split("BEGIN:VEVENT")
+            .find(|b| b.contains(uid))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(block(&before).contains("SEQUENCE:0"), "{before}");
+    assert!(block(&after).contains("SEQUENCE:1"), "{after}");
+    assert!(
+        block(&after).contains("DTSTART:20260118T225959Z"),
+        "{after}"
+    );
+    assert!(block(&after).contains("(extended)"), "{after}");
+}
