@@ -19,7 +19,7 @@ mod pythondeadlines;
 mod sec_deadlines;
 mod yaml;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
@@ -294,41 +294,51 @@ impl<'a> Reading<'a> {
     }
 }
 
-/// The events and deadlines of a dataset's editions. Editions with one
-/// UID are one event; in the developer-conference lists, an edition whose
-/// name and year are shared by another on other dates gets its start date
-/// in its UID.
+/// The events and deadlines of a dataset's editions: editions with one
+/// UID (see [`uids`]) are one event, listed in file order.
 fn catalog(source: &SourceConfig, editions: Vec<(Edition, PathBuf)>) -> Catalog {
-    let mut groups: BTreeMap<String, Vec<(Edition, PathBuf)>> = BTreeMap::new();
-    for (edition, file) in editions {
-        let base = event_uid(&edition.title(), year_start(edition.year));
-        groups.entry(base).or_default().push((edition, file));
-    }
+    let uids = uids(source, &editions);
+    let mut order: Vec<usize> = (0..editions.len()).collect();
+    order.sort_by(|a, b| uids[*a].cmp(&uids[*b]));
+    let mut slots: Vec<Option<(Edition, PathBuf)>> = editions.into_iter().map(Some).collect();
     let mut out = Catalog::default();
-    for (base, group) in groups {
-        let starts: BTreeSet<NaiveDate> = group.iter().filter_map(|(e, _)| e.start).collect();
-        // Only the developer-conference lists reuse a name for editions
-        // in other places and on other dates ("AWS Summit"); the research
-        // trackers list a series' edition once, under its own id.
-        let split = matches!(
-            source.kind,
-            SourceKind::ConfsTech | SourceKind::DevelopersEvents
-        );
-        let mut by_uid: BTreeMap<String, Vec<(Edition, PathBuf)>> = BTreeMap::new();
-        for (edition, file) in group {
-            let uid = match edition.start {
-                Some(start) if split && starts.len() > 1 => {
-                    base.replace("@confcal", &format!("-{}@confcal", start.format("%m%d")))
-                }
-                _ => base.clone(),
-            };
-            by_uid.entry(uid).or_default().push((edition, file));
-        }
-        for (uid, same) in by_uid {
-            add_event(source, &uid, &same, &mut out);
-        }
+    for same in order.chunk_by(|a, b| uids[*a] == uids[*b]) {
+        let listings: Vec<(Edition, PathBuf)> =
+            same.iter().filter_map(|&i| slots[i].take()).collect();
+        add_event(source, &uids[same[0]], listings, &mut out);
     }
     out
+}
+
+/// Each edition's event UID: its name and year, and for the developer-
+/// conference lists, which reuse a name for editions in other places and
+/// on other dates ("AWS Summit"), its start date where that tells it apart.
+/// The research trackers list a series' edition once, under its own id.
+fn uids(source: &SourceConfig, editions: &[(Edition, PathBuf)]) -> Vec<String> {
+    let bases: Vec<String> = editions
+        .iter()
+        .map(|(e, _)| event_uid(&e.title(), year_start(e.year)))
+        .collect();
+    if !matches!(
+        source.kind,
+        SourceKind::ConfsTech | SourceKind::DevelopersEvents
+    ) {
+        return bases;
+    }
+    let mut starts: HashMap<&str, BTreeSet<NaiveDate>> = HashMap::new();
+    for (base, (edition, _)) in bases.iter().zip(editions) {
+        starts.entry(base).or_default().extend(edition.start);
+    }
+    bases
+        .iter()
+        .zip(editions)
+        .map(|(base, (edition, _))| match edition.start {
+            Some(start) if starts.get(base.as_str()).is_some_and(|s| s.len() > 1) => {
+                base.replace("@confcal", &format!("-{}@confcal", start.format("%m%d")))
+            }
+            _ => base.clone(),
+        })
+        .collect()
 }
 
 fn year_start(year: i32) -> NaiveDate {
@@ -348,19 +358,22 @@ fn provenance(source: &SourceConfig, file: &Path, line: usize) -> Provenance {
 
 /// Adds one event (when its dates are known) and its deadlines: the first
 /// listing's fields, every listing's tags and places.
-fn add_event(source: &SourceConfig, uid: &str, listings: &[(Edition, PathBuf)], out: &mut Catalog) {
+fn add_event(
+    source: &SourceConfig,
+    uid: &str,
+    mut listings: Vec<(Edition, PathBuf)>,
+    out: &mut Catalog,
+) {
     let mut tags: BTreeSet<String> = source.tags.iter().cloned().collect();
     let mut places = Vec::new();
     let mut dues = Vec::new();
-    for (edition, file) in listings {
-        tags.extend(edition.tags.iter().cloned());
+    for (edition, file) in &mut listings {
+        tags.extend(edition.tags.drain(..));
         places.push(provenance(source, file, edition.line));
-        dues.extend(
-            edition
-                .deadlines
-                .iter()
-                .map(|d| (d.clone(), provenance(source, file, d.line))),
-        );
+        for due in edition.deadlines.drain(..) {
+            let place = provenance(source, file, due.line);
+            dues.push((due, place));
+        }
     }
     let first = &listings[0].0;
     let title = first.title();
