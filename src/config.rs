@@ -290,8 +290,7 @@ struct RawConfig {
     server: RawServer,
     #[serde(default, rename = "source")]
     sources: Vec<Spanned<RawSource>>,
-    #[serde(default)]
-    watch: crate::watch::Watch,
+    watch: Option<Spanned<crate::watch::Watch>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -489,8 +488,37 @@ impl Validator<'_> {
             reminders: self.reminders(raw.reminders)?,
             server: self.server(raw.server)?,
             sources: self.sources(raw.sources)?,
-            watch: raw.watch,
+            watch: crate::watch::Watch::default(),
         })
+        .and_then(|config| self.watch(config, raw.watch))
+    }
+
+    /// `[watch]`, whose `sources` must name sources of this file.
+    fn watch(
+        &self,
+        mut config: Config,
+        raw: Option<Spanned<crate::watch::Watch>>,
+    ) -> Result<Config, Placed> {
+        let Some(raw) = raw else {
+            return Ok(config);
+        };
+        let known: Vec<&str> = config.sources.iter().map(|s| s.name.as_str()).collect();
+        if let Some(unknown) = raw
+            .get_ref()
+            .sources
+            .iter()
+            .find(|s| !known.contains(&s.as_str()))
+        {
+            return Err(self.error(
+                &raw.span(),
+                format!(
+                    "`[watch]` names the source `{unknown}`, which is not configured: the sources are {}",
+                    known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+                ),
+            ));
+        }
+        config.watch = raw.into_inner();
+        Ok(config)
     }
 
     fn reminders(&self, raw: RawReminders) -> Result<Reminders, Placed> {
@@ -680,6 +708,27 @@ mod tests {
             .collect();
         assert_eq!(leads, ["14d", "3d", "1d", "2h"]);
         assert_eq!(config.server.bind.to_string(), "127.0.0.1:7878");
+    }
+
+    #[test]
+    fn the_watch_list_names_configured_sources() {
+        let sources = "[[source]]\nname = \"a\"\nkind = \"ccfddl\"\npath = \"x\"\n";
+        let ok = parse(&format!(
+            "[watch]\nsources = [\"a\"]\nranks = [\"ccf-a\"]\n\n{sources}"
+        ))
+        .unwrap();
+        assert_eq!(ok.watch.sources, ["a"]);
+        assert_eq!(ok.watch.ranks, ["ccf-a"]);
+        let err = parse(&format!("[watch]\nsources = [\"b\"]\n\n{sources}")).unwrap_err();
+        assert_eq!(
+            err,
+            "conf/config.toml:1:1: `[watch]` names the source `b`, which is not configured: the sources are `a`"
+        );
+        let typo = parse("[watch]\nnmes = [\"ICSE\"]\n").unwrap_err();
+        assert!(
+            typo.starts_with("conf/config.toml:2:1: unknown key `nmes`"),
+            "{typo}"
+        );
     }
 
     #[test]
