@@ -93,10 +93,43 @@ impl Node {
 /// document). A file that does not parse is read again item by item; each
 /// item that still does not parse is reported and left out.
 pub(crate) fn records(path: &Path, text: &str) -> (Vec<Node>, Vec<Placed>) {
+    if let Some(line) = too_deep(text) {
+        let problem = Placed {
+            place: Place {
+                path: path.to_owned(),
+                line,
+                column: 1,
+            },
+            message: format!("nested deeper than {MAX_COLUMN} columns: the file is left out"),
+        };
+        return (Vec::new(), vec![problem]);
+    }
     match documents(text, 0) {
         Ok(docs) => (docs.into_iter().flat_map(top_items).collect(), Vec::new()),
         Err(whole) => by_item(path, text, &whole),
     }
+}
+
+/// How far right a line's structure (indentation and `- `, `? `, `: `
+/// indicators) may reach. The YAML parser recurses once a level, so this
+/// bounds its depth (with the scanner's own limit of 255 flow levels); no
+/// tracker's record comes near it.
+const MAX_COLUMN: usize = 512;
+
+/// The first line whose structure reaches past [`MAX_COLUMN`].
+fn too_deep(text: &str) -> Option<usize> {
+    text.lines()
+        .position(|line| {
+            let mut rest = line.trim_start();
+            let mut column = line.len() - rest.len();
+            while let Some(after) = ["- ", "? ", ": "].iter().find_map(|i| rest.strip_prefix(i)) {
+                let trimmed = after.trim_start();
+                column += rest.len() - trimmed.len();
+                rest = trimmed;
+            }
+            column > MAX_COLUMN
+        })
+        .map(|i| i + 1)
 }
 
 fn top_items(doc: Node) -> Vec<Node> {
@@ -271,6 +304,24 @@ mod tests {
             "{}",
             problems[0]
         );
+    }
+
+    #[test]
+    fn nesting_too_deep_for_the_parser_is_refused_not_a_crash() {
+        let mut text = String::from("- x:\n");
+        for i in 1..20_000 {
+            text.push_str(&" ".repeat(i + 1));
+            text.push_str("k:\n");
+        }
+        let (nodes, problems) = records(Path::new("d.yml"), &text);
+        assert!(nodes.is_empty());
+        assert_eq!(
+            problems[0].to_string(),
+            "d.yml:513:1: nested deeper than 512 columns: the file is left out"
+        );
+        let dashes = "- ".repeat(600) + "x\n";
+        let (_, problems) = records(Path::new("d.yml"), &dashes);
+        assert_eq!(problems.len(), 1, "{problems:?}");
     }
 
     #[test]
