@@ -75,6 +75,10 @@ pub struct UpcomingArgs {
     #[arg(long = "tag", value_name = "TAG")]
     pub tags: Vec<String>,
 
+    /// Only what the `[watch]` list of the configuration covers
+    #[arg(long)]
+    pub watched: bool,
+
     /// Output format
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,

@@ -88,6 +88,8 @@ pub struct Config {
     pub reminders: Reminders,
     pub server: Server,
     pub sources: Vec<SourceConfig>,
+    /// `[watch]`: what reminders, `/watched.ics` and new-CFP notices cover.
+    pub watch: crate::watch::Watch,
 }
 
 /// `[reminders]`.
@@ -173,6 +175,22 @@ pub enum SourceKind {
     Ics,
     Announcement,
     Rss,
+    /// ccfddl/ccf-deadlines: one YAML file per series.
+    Ccfddl,
+    /// The ai-deadlines family: per-conference or single-list YAML.
+    #[serde(rename = "ai-deadlines")]
+    AiDeadlines,
+    /// pythondeadlin.es.
+    Pythondeadlines,
+    /// sec-deadlines.github.io.
+    #[serde(rename = "sec-deadlines")]
+    SecDeadlines,
+    /// confs.tech: yearly per-topic JSON arrays.
+    #[serde(rename = "confs-tech")]
+    ConfsTech,
+    /// developers.events: `all-events.json`, `all-cfps.json`.
+    #[serde(rename = "developers-events")]
+    DevelopersEvents,
 }
 
 impl SourceKind {
@@ -184,6 +202,12 @@ impl SourceKind {
             SourceKind::Ics => "ics",
             SourceKind::Announcement => "announcement",
             SourceKind::Rss => "rss",
+            SourceKind::Ccfddl => "ccfddl",
+            SourceKind::AiDeadlines => "ai-deadlines",
+            SourceKind::Pythondeadlines => "pythondeadlines",
+            SourceKind::SecDeadlines => "sec-deadlines",
+            SourceKind::ConfsTech => "confs-tech",
+            SourceKind::DevelopersEvents => "developers-events",
         }
     }
 }
@@ -266,6 +290,7 @@ struct RawConfig {
     server: RawServer,
     #[serde(default, rename = "source")]
     sources: Vec<Spanned<RawSource>>,
+    watch: Option<Spanned<crate::watch::Watch>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -463,7 +488,37 @@ impl Validator<'_> {
             reminders: self.reminders(raw.reminders)?,
             server: self.server(raw.server)?,
             sources: self.sources(raw.sources)?,
+            watch: crate::watch::Watch::default(),
         })
+        .and_then(|config| self.watch(config, raw.watch))
+    }
+
+    /// `[watch]`, whose `sources` must name sources of this file.
+    fn watch(
+        &self,
+        mut config: Config,
+        raw: Option<Spanned<crate::watch::Watch>>,
+    ) -> Result<Config, Placed> {
+        let Some(raw) = raw else {
+            return Ok(config);
+        };
+        let known: Vec<&str> = config.sources.iter().map(|s| s.name.as_str()).collect();
+        if let Some(unknown) = raw
+            .get_ref()
+            .sources
+            .iter()
+            .find(|s| !known.contains(&s.as_str()))
+        {
+            return Err(self.error(
+                &raw.span(),
+                format!(
+                    "`[watch]` names the source `{unknown}`, which is not configured: the sources are {}",
+                    known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+                ),
+            ));
+        }
+        config.watch = raw.into_inner();
+        Ok(config)
     }
 
     fn reminders(&self, raw: RawReminders) -> Result<Reminders, Placed> {
@@ -653,6 +708,27 @@ mod tests {
             .collect();
         assert_eq!(leads, ["14d", "3d", "1d", "2h"]);
         assert_eq!(config.server.bind.to_string(), "127.0.0.1:7878");
+    }
+
+    #[test]
+    fn the_watch_list_names_configured_sources() {
+        let sources = "[[source]]\nname = \"a\"\nkind = \"ccfddl\"\npath = \"x\"\n";
+        let ok = parse(&format!(
+            "[watch]\nsources = [\"a\"]\nranks = [\"ccf-a\"]\n\n{sources}"
+        ))
+        .unwrap();
+        assert_eq!(ok.watch.sources, ["a"]);
+        assert_eq!(ok.watch.ranks, ["ccf-a"]);
+        let err = parse(&format!("[watch]\nsources = [\"b\"]\n\n{sources}")).unwrap_err();
+        assert_eq!(
+            err,
+            "conf/config.toml:1:1: `[watch]` names the source `b`, which is not configured: the sources are `a`"
+        );
+        let typo = parse("[watch]\nnmes = [\"ICSE\"]\n").unwrap_err();
+        assert!(
+            typo.starts_with("conf/config.toml:2:1: unknown key `nmes`"),
+            "{typo}"
+        );
     }
 
     #[test]

@@ -57,12 +57,14 @@ pub fn deadline_uid(event_uid: &str, kind: DeadlineKind, round: Option<&str>) ->
 /// then the higher-priority source's (the earlier source on a tie); tags
 /// are united and every provenance is kept, the winner's first.
 #[must_use]
-pub fn merge(batches: Vec<Catalog>) -> Catalog {
+pub fn merge(mut batches: Vec<Catalog>) -> Catalog {
+    crate::identity::unify(&mut batches);
     let (mut events, mut deadlines) = (Vec::new(), Vec::new());
     for batch in batches {
         events.extend(batch.events);
         deadlines.extend(batch.deadlines);
     }
+    crate::identity::note_overruled(&mut deadlines);
     let mut events = dedupe(
         events,
         |e| &e.uid,

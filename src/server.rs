@@ -59,6 +59,7 @@ fn routes(shared: Arc<Shared>) -> Router {
         .route("/calendar.ics", get(calendar))
         .route("/deadlines.ics", get(deadlines))
         .route("/events.ics", get(events))
+        .route("/watched.ics", get(watched))
         .route("/upcoming.json", get(upcoming))
         .route("/healthz", get(healthz))
         .fallback(not_found)
@@ -170,6 +171,14 @@ async fn deadlines(
     h: HeaderMap,
 ) -> Result<Response, Rejection> {
     s.feed(Route::Deadlines, q.as_deref(), &h).await
+}
+
+async fn watched(
+    State(s): SharedState,
+    RawQuery(q): RawQuery,
+    h: HeaderMap,
+) -> Result<Response, Rejection> {
+    s.feed(Route::Watched, q.as_deref(), &h).await
 }
 
 async fn events(
@@ -336,15 +345,17 @@ enum Route {
     Deadlines,
     Events,
     Upcoming,
+    /// `/watched.ics`: the calendar, narrowed by `[watch]`.
+    Watched,
 }
 
 impl Route {
     fn has_events(self) -> bool {
-        matches!(self, Route::Calendar | Route::Events)
+        matches!(self, Route::Calendar | Route::Events | Route::Watched)
     }
 
     fn has_deadlines(self) -> bool {
-        matches!(self, Route::Calendar | Route::Deadlines)
+        matches!(self, Route::Calendar | Route::Deadlines | Route::Watched)
     }
 }
 
@@ -441,6 +452,10 @@ fn render_feed(snapshot: &Snapshot, route: Route, selection: &Selection) -> Vec<
         now: snapshot.changed_at,
         refresh: Duration::hours(1),
     };
+    if route == Route::Watched {
+        let watched = config.watch.narrow(&snapshot.catalog);
+        return feed::render(&select(&watched, route, selection), &options).into_bytes();
+    }
     feed::render(&select(&snapshot.catalog, route, selection), &options).into_bytes()
 }
 

@@ -26,6 +26,7 @@ pub fn check(
         None => Records::new(),
     };
     let mut status = Status::Clean;
+    let mut catalogs = Vec::new();
     for source in &config.sources {
         let place = match &source.location {
             SourceLocation::Path(path) => path.display().to_string(),
@@ -42,7 +43,7 @@ pub fn check(
             "{head}: {} events, {} deadlines{}{}",
             loaded.catalog.events.len(),
             loaded.catalog.deadlines.len(),
-            match loaded.problems.len() {
+            match loaded.problems.iter().filter(|p| !p.is_note()).count() {
                 0 => String::new(),
                 1 => ", 1 problem".to_owned(),
                 n => format!(", {n} problems"),
@@ -50,15 +51,50 @@ pub fn check(
             freshness(source, &copies, ctx.now),
         )?;
         for problem in &loaded.problems {
-            if problem.is_repair() {
+            if problem.is_note() {
+                writeln!(err, "note: source `{}`: {problem}", source.name)?;
+            } else if problem.is_repair() {
                 writeln!(err, "warning: source `{}`: {problem}", source.name)?;
             } else {
                 writeln!(err, "error: source `{}`: {problem}", source.name)?;
                 status = Status::Problems;
             }
         }
+        catalogs.push(loaded.catalog);
+    }
+    for disagreement in crate::identity::disagreements(catalogs) {
+        write_disagreement(out, &disagreement)?;
     }
     Ok(status)
+}
+
+/// "sources disagree on `Papers due: ICSE 2026`: 2025-03-15 11:59 UTC from
+/// `ccfddl` (conference/SE/icse.yml:12), used; 2025-03-21 ...".
+fn write_disagreement(
+    out: &mut impl Write,
+    disagreement: &crate::identity::Disagreement,
+) -> Result<(), CommandError> {
+    let said: Vec<String> = disagreement
+        .said
+        .iter()
+        .enumerate()
+        .map(|(i, (p, due))| {
+            let used = if i == 0 { ", used" } else { "" };
+            format!(
+                "{} from `{}` ({}){used}",
+                crate::time::stamp(*due),
+                p.source,
+                p.location
+            )
+        })
+        .collect();
+    writeln!(
+        out,
+        "sources disagree on `{}`: {}",
+        disagreement.title,
+        said.join("; ")
+    )?;
+    Ok(())
 }
 
 /// `; fetched ..., checked ...` for a remote source with a stored copy.

@@ -102,7 +102,12 @@ impl Context {
 /// Prints each source problem as a warning.
 fn warn(problems: &[Problem], err: &mut impl Write) -> Result<(), CommandError> {
     for problem in problems {
-        writeln!(err, "warning: {problem}")?;
+        let level = if problem.error.is_note() {
+            "note"
+        } else {
+            "warning"
+        };
+        writeln!(err, "{level}: {problem}")?;
     }
     Ok(())
 }

@@ -30,7 +30,10 @@ pub fn upcoming(
             .collect::<Result<_, _>>()?,
         tags: args.tags.clone(),
     };
-    let loaded = super::pipeline::catalog(ctx, err)?;
+    let mut loaded = super::pipeline::catalog(ctx, err)?;
+    if args.watched {
+        loaded.catalog = ctx.config.watch.narrow(&loaded.catalog).into_owned();
+    }
     let local = ctx.config.default_timezone;
     let entries = query::upcoming(&loaded.catalog, window, &filter, local);
     match args.format {

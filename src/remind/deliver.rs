@@ -12,7 +12,7 @@ use chrono::{DateTime, Duration, Utc};
 use futures_util::future::join_all;
 
 use super::notify::{Notifier, NotifyError};
-use super::schedule::{Pending, due_now, next_after};
+use super::schedule::{Pending, due_now, new_cfps, next_after};
 use super::{Notice, message};
 use crate::config::Config;
 use crate::model::Catalog;
@@ -59,17 +59,21 @@ impl Deliverer {
         states: &States,
         now: DateTime<Utc>,
     ) -> Result<usize, StoreError> {
-        let notices: Vec<(Pending<'_>, Notice)> =
-            due_now(catalog, &config.reminders.leads, states, now)
-                .into_iter()
-                .map(|pending| {
-                    let previous = states
-                        .get(&pending.deadline.uid)
-                        .and_then(|s| s.previous_due);
-                    let notice = message::notice(&pending, previous, now, config.default_timezone);
-                    (pending, notice)
-                })
-                .collect();
+        let catalog = &config.watch.narrow(catalog);
+        let mut pending = due_now(catalog, &config.reminders.leads, states, now);
+        if !config.watch.is_empty() {
+            pending.extend(new_cfps(catalog, states, now));
+        }
+        let notices: Vec<(Pending<'_>, Notice)> = pending
+            .into_iter()
+            .map(|pending| {
+                let previous = states
+                    .get(&pending.deadline.uid)
+                    .and_then(|s| s.previous_due);
+                let notice = message::notice(&pending, previous, now, config.default_timezone);
+                (pending, notice)
+            })
+            .collect();
         if notices.is_empty() {
             return Ok(0);
         }
@@ -110,6 +114,7 @@ impl Deliverer {
         states: &States,
         now: DateTime<Utc>,
     ) -> Option<DateTime<Utc>> {
+        let catalog = &config.watch.narrow(catalog);
         let reminder = next_after(catalog, &config.reminders.leads, states, now);
         let retry = self.failing.values().map(|f| f.retry_at).min();
         reminder.into_iter().chain(retry).min()

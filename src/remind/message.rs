@@ -49,6 +49,20 @@ pub fn notice(
             let summary = format!("Deadline changed: {}", deadline.title());
             (NoticeKind::Changed, summary, body, None)
         }
+        What::NewCfp => {
+            let summary = format!(
+                "New CFP: {} \u{2014} closes {} (in {})",
+                deadline.event_title,
+                stated_time(deadline.due_local(), deadline.zone),
+                span(due - now)
+            );
+            (
+                NoticeKind::NewCfp,
+                summary,
+                due_line(deadline, due, local),
+                None,
+            )
+        }
     };
     let mut body = body;
     if let Some(url) = &deadline.url {

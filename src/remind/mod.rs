@@ -52,4 +52,6 @@ pub enum NoticeKind {
     Reminder,
     /// A deadline moved.
     Changed,
+    /// A watched call for papers appeared.
+    NewCfp,
 }

@@ -369,6 +369,7 @@ fn environment(notice: &Notice) -> [(&'static str, String); 15] {
     let what = match notice.what {
         NoticeKind::Reminder => "reminder",
         NoticeKind::Changed => "changed",
+        NoticeKind::NewCfp => "new_cfp",
     };
     let optional = |value: &Option<String>| value.clone().unwrap_or_default();
     [

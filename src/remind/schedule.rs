@@ -13,7 +13,7 @@
 use chrono::{DateTime, Duration, Utc};
 
 use crate::config::Leads;
-use crate::model::{Catalog, Deadline};
+use crate::model::{Catalog, Deadline, DeadlineKind};
 use crate::store::{DeadlineState, States, What};
 
 /// How long after its time a reminder still counts as on time. The timer
@@ -74,6 +74,33 @@ pub fn due_now<'a>(
         }
     }
     pending
+}
+
+/// The calls for papers (`cfp` and `paper` deadlines, first rounds) of
+/// `catalog` that appeared after the ledger's first look at the sources,
+/// and are still open: one "New CFP" notice each, due when it was first
+/// seen. What was there on the first look is not new.
+#[must_use]
+pub fn new_cfps<'a>(catalog: &'a Catalog, states: &States, now: DateTime<Utc>) -> Vec<Pending<'a>> {
+    let Some(first_look) = states.values().map(|s| s.changed_at).min() else {
+        return Vec::new();
+    };
+    open(catalog, states, now)
+        .filter(|(d, _, _)| {
+            matches!(d.kind, DeadlineKind::Cfp | DeadlineKind::Paper)
+                && d.uid.starts_with(&format!("{}.", d.kind))
+        })
+        .filter_map(|(deadline, due, state)| {
+            let state = state?;
+            (state.sequence == 0 && state.changed_at > first_look).then_some(Pending {
+                deadline,
+                due,
+                what: What::NewCfp,
+                at: state.changed_at,
+                late: false,
+            })
+        })
+        .collect()
 }
 
 /// The first moment after `now` a reminder falls due, if any will.
@@ -224,6 +251,37 @@ mod tests {
             due(&states, "2015-04-28T12:00:00Z"),
             [(What::Changed, false), (What::Lead(lead("3d")), false)]
         );
+    }
+
+    #[test]
+    fn a_cfp_first_seen_after_the_first_look_is_new_once_it_stays_put() {
+        let mut catalog = catalog(DeadlineKind::Cfp);
+        catalog.deadlines[0].uid = "cfp.kvm-2015@confcal".into();
+        let state = |changed_at: &str, sequence| DeadlineState {
+            due: at("2015-05-01T12:00:00Z"),
+            sequence,
+            changed_at: at(changed_at),
+            previous_due: None,
+            status: None,
+        };
+        let with = |cfp: DeadlineState| {
+            HashMap::from([
+                ("other".to_owned(), state("2015-04-01T00:00:00Z", 0)),
+                ("cfp.kvm-2015@confcal".to_owned(), cfp),
+            ])
+        };
+        let now = at("2015-04-10T00:00:05Z");
+        let new = |states: &States| {
+            new_cfps(&catalog, states, now)
+                .into_iter()
+                .map(|p| (p.what, p.at))
+                .collect::<Vec<_>>()
+        };
+        let appeared = with(state("2015-04-10T00:00:00Z", 0));
+        assert_eq!(new(&appeared), [(What::NewCfp, at("2015-04-10T00:00:00Z"))]);
+        assert!(new(&with(state("2015-04-01T00:00:00Z", 0))).is_empty());
+        assert!(new(&with(state("2015-04-10T00:00:00Z", 1))).is_empty());
+        assert!(new_cfps(&catalog, &appeared, at("2015-05-02T00:00:00Z")).is_empty());
     }
 
     #[test]

@@ -482,6 +482,7 @@ fn cli_json(config: &Config, days: u32, kinds: &[&str]) -> String {
         until: None,
         kinds: kinds.iter().map(|k| (*k).to_owned()).collect(),
         tags: vec![],
+        watched: false,
         format: Format::Json,
     };
     let (mut out, mut err) = (Vec::new(), Vec::new());

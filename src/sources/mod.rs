@@ -7,6 +7,7 @@ pub mod curated;
 pub mod feed;
 pub mod fetch;
 pub mod ics;
+pub mod trackers;
 
 use std::path::{Path, PathBuf};
 
@@ -49,9 +50,18 @@ pub enum SourceError {
     NoCopy(String),
     #[error("not fetched yet: run `confcal refresh`")]
     NotFetched,
+    #[error("{0} deadline{s} not known yet (`TBD`, `TBA`): left out", s = if *.0 == 1 { " is" } else { "s are" })]
+    Unknown(usize),
 }
 
 impl SourceError {
+    /// Whether this only says what was left out on purpose, not that
+    /// something is wrong.
+    #[must_use]
+    pub fn is_note(&self) -> bool {
+        matches!(self, SourceError::Unknown(_))
+    }
+
     /// Whether this says only what was read past: everything it names was
     /// still read.
     #[must_use]
@@ -88,6 +98,7 @@ pub fn load(source: &SourceConfig, zones: Zones) -> Loaded {
         SourceKind::Curated => curated::load(source, path, zones.deadline),
         SourceKind::Ics => ics::load(source, path, zones),
         SourceKind::Announcement | SourceKind::Rss => announcement::load(source, path, zones),
+        _ => trackers::load(source, path, zones),
     }
 }
 
@@ -107,6 +118,7 @@ pub fn parse_body(source: &SourceConfig, origin: &Path, bytes: &[u8], zones: Zon
                 reason: format!("not UTF-8 text: {e}"),
             }),
         },
+        _ => trackers::parse(source, origin, bytes, zones),
     }
 }
 

@@ -68,6 +68,8 @@ pub enum What {
     Lead(Lead),
     /// The notice that the deadline moved to its current due instant.
     Changed,
+    /// The notice that a watched call for papers appeared.
+    NewCfp,
 }
 
 impl fmt::Display for What {
@@ -75,6 +77,7 @@ impl fmt::Display for What {
         match self {
             What::Lead(lead) => write!(f, "lead {lead}"),
             What::Changed => f.write_str("changed"),
+            What::NewCfp => f.write_str("new cfp"),
         }
     }
 }
@@ -86,6 +89,7 @@ impl FromStr for What {
         match s.strip_prefix("lead ") {
             Some(lead) => lead.parse().map(What::Lead).map_err(|_| ()),
             None if s == "changed" => Ok(What::Changed),
+            None if s == "new cfp" => Ok(What::NewCfp),
             None => Err(()),
         }
     }
