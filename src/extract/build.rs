@@ -219,6 +219,7 @@ pub(super) fn events(doc: &Document, published: Option<NaiveDate>) -> Vec<Extrac
         current_named: None,
         orphans: Vec::new(),
         opened: None,
+        heading_names: None,
     };
     builder.main_event(doc);
     for (index, (sentence, found)) in sentences.iter().zip(&found).enumerate() {
@@ -255,6 +256,8 @@ struct Builder {
     /// The day an event was said to start ("Conference starts", "Begins:"),
     /// waiting for the day it is said to end.
     opened: Option<(usize, Dated)>,
+    /// The last section heading read for a name, and the name it gave.
+    heading_names: Option<(String, Option<NameMention>)>,
 }
 
 /// Words before a name that make it a reference point, not the subject:
@@ -326,7 +329,7 @@ impl Builder {
         let section_event = if found.dates.is_empty() && found.relatives.is_empty() {
             None
         } else {
-            self.section_event(sentence, found)
+            self.section_event(sentence, found, names.is_empty())
         };
         let anchor = self.anchor(index);
         let mentions = self.with_relative_days(found);
@@ -381,7 +384,7 @@ impl Builder {
                 section: section_event,
             };
             match role {
-                Role::Event => self.event_date(sentence, &subject, dated),
+                Role::Event => self.event_date(sentence, reading.happening(), &subject, dated),
                 Role::Deadline(kind) => self.deadline(sentence, &subject, kind, dated),
                 Role::Ignore => {}
             }
@@ -470,11 +473,23 @@ impl Builder {
 
     /// The event the section heading of a sentence names, if it names one
     /// already known or a new one.
-    fn section_event(&mut self, sentence: &Sentence<'_>, found: &Found) -> Option<(usize, bool)> {
+    fn section_event(
+        &mut self,
+        sentence: &Sentence<'_>,
+        found: &Found,
+        unnamed: bool,
+    ) -> Option<(usize, bool)> {
         let heading = sentence.section?;
-        let named = names::find(heading).into_iter().find(|n| !n.generic);
+        let named = match &self.heading_names {
+            Some((text, named)) if text == heading => named.clone(),
+            _ => {
+                let named = names::find(heading).into_iter().find(|n| !n.generic);
+                self.heading_names = Some((heading.to_owned(), named.clone()));
+                named
+            }
+        };
         let strong = named.is_some();
-        let name = named.or_else(|| heading_name(heading, sentence.text, found))?;
+        let name = named.or_else(|| heading_name(heading, sentence.text, found, unnamed))?;
         let under = Sentence {
             text: heading,
             line: sentence.line,
@@ -489,6 +504,9 @@ impl Builder {
     /// "Location: Barcelona, Spain" gives the place of the event last
     /// spoken of, if it has none.
     fn labelled_place(&mut self, text: &str) {
+        if !text.contains(':') {
+            return;
+        }
         let lower = text.to_lowercase();
         if !["location:", "venue:", "where:", "place:"]
             .iter()
@@ -588,14 +606,20 @@ impl Builder {
             .or(self.main)
     }
 
-    fn event_date(&mut self, sentence: &Sentence<'_>, subject: &Subject<'_>, dated: Dated) {
+    fn event_date(
+        &mut self,
+        sentence: &Sentence<'_>,
+        happening: bool,
+        subject: &Subject<'_>,
+        dated: Dated,
+    ) {
         let text = sentence.text;
         // A lone date with no event named ("Time: November 7, 9:00") is a
         // session or an aside, unless the sentence says something is held.
         if subject.names.is_empty()
             && dated.mention.end.is_none()
             && !(sentence.heading && subject.section.is_some())
-            && !roles::happening(text)
+            && !happening
         {
             return;
         }
@@ -611,7 +635,12 @@ impl Builder {
         {
             id = main;
         }
-        let score = evidence_score(sentence, &dated.mention, !subject.names.is_empty());
+        let score = evidence_score(
+            sentence,
+            happening,
+            &dated.mention,
+            !subject.names.is_empty(),
+        );
         self.start_and_end(id, sentence, &dated);
         let entity = &mut self.entities[id];
         entity.candidates.push(Candidate {
@@ -879,10 +908,9 @@ const SECTION_LABELS: &[&str] = &[
 /// A heading with no event word names the event of a line under it that
 /// holds only a date ("Student Networking" over "Tuesday 29th October"),
 /// unless it is a label such as "Important dates".
-fn heading_name(heading: &str, text: &str, found: &Found) -> Option<NameMention> {
+fn heading_name(heading: &str, text: &str, found: &Found, unnamed: bool) -> Option<NameMention> {
     let date_only = found.dates.len() == 1 && is_date_only(text, &found.dates[0]);
     let happens = found.dates.iter().any(|d| d.end.is_some()) || roles::happening(text);
-    let unnamed = names::find(text).is_empty();
     let words: Vec<&str> = heading.split_whitespace().collect();
     let label = words.iter().any(|w| {
         let w = w
@@ -909,12 +937,17 @@ fn heading_name(heading: &str, text: &str, found: &Found) -> Option<NameMention>
 /// How strongly a sentence backs a date as its event's dates: a range, the
 /// words "takes place" or "Dates:", a heading, a stated year and the
 /// event's name beside it count for; a quoted reply against.
-fn evidence_score(sentence: &Sentence<'_>, mention: &DateMention, named: bool) -> i32 {
+fn evidence_score(
+    sentence: &Sentence<'_>,
+    happening: bool,
+    mention: &DateMention,
+    named: bool,
+) -> i32 {
     let mut score = 0;
     if mention.end.is_some() {
         score += 3;
     }
-    if roles::happening(sentence.text) {
+    if happening {
         score += 3;
     }
     if sentence.heading {

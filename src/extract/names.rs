@@ -182,12 +182,14 @@ fn capitalized(word: &str) -> bool {
 }
 
 fn keyword(word: &str) -> Option<(EventKind, bool)> {
-    // No event word is shorter than three letters or longer than twelve.
-    if word.len() < 3 || !word.starts_with(char::is_alphabetic) {
+    // Every event word is ASCII and at least three letters long.
+    if word.len() < 3 || !word.starts_with(|c: char| c.is_ascii_alphabetic()) {
         return None;
     }
-    let lower = word.to_lowercase();
-    if let Some((_, kind, generic)) = KEYWORDS.iter().find(|(k, _, _)| *k == lower) {
+    if let Some((_, kind, generic)) = KEYWORDS
+        .iter()
+        .find(|(k, _, _)| k.eq_ignore_ascii_case(word))
+    {
         return Some((*kind, *generic));
     }
     // `PyCon`, `XenSummit`: the suffix starts with a capital inside the word.
@@ -195,12 +197,10 @@ fn keyword(word: &str) -> Option<(EventKind, bool)> {
         .iter()
         .find(|(s, _)| {
             let at = word.len().wrapping_sub(s.len());
-            lower.len() > s.len() + 1
-                && lower.ends_with(s)
-                && word
-                    .get(at..)
-                    .and_then(|w| w.chars().next())
-                    .is_some_and(char::is_uppercase)
+            word.len() > s.len() + 1
+                && word.is_char_boundary(at)
+                && word[at..].eq_ignore_ascii_case(s)
+                && word[at..].starts_with(|c: char| c.is_ascii_uppercase())
         })
         .map(|(_, kind)| (*kind, false))
 }

@@ -5,6 +5,9 @@
 //! "posted on" dates, past events, openings rather than closings.
 
 use std::ops::Range;
+use std::sync::LazyLock;
+
+use aho_corasick::AhoCorasick;
 
 use crate::model::DeadlineKind;
 
@@ -198,13 +201,41 @@ pub struct Reading {
     happening: bool,
 }
 
+/// One automaton for the words that hold for a whole sentence: the
+/// `PAST` ones first, then the `HAPPENING` ones.
+static SENTENCE_WORDS: LazyLock<Option<AhoCorasick>> =
+    LazyLock::new(|| AhoCorasick::new(PAST.iter().chain(HAPPENING)).ok());
+
 impl Reading {
     #[must_use]
     pub fn new(sentence: &str) -> Reading {
         let lower = sentence.to_lowercase();
+        let (mut past, mut happening) = (false, false);
+        match SENTENCE_WORDS.as_ref() {
+            Some(words) => {
+                for found in words.find_overlapping_iter(&lower) {
+                    let word = if found.pattern().as_usize() < PAST.len() {
+                        PAST[found.pattern().as_usize()]
+                    } else {
+                        HAPPENING[found.pattern().as_usize() - PAST.len()]
+                    };
+                    let whole =
+                        starts_word(&lower, found.start()) && ends_word(&lower, word, found.end());
+                    if whole && found.pattern().as_usize() < PAST.len() {
+                        past = true;
+                    } else if whole {
+                        happening = true;
+                    }
+                }
+            }
+            None => {
+                past = has_any(&lower, PAST);
+                happening = has_any(&lower, HAPPENING);
+            }
+        }
         Reading {
-            past: has_any(&lower, PAST),
-            happening: has_any(&lower, HAPPENING),
+            past,
+            happening,
             lower,
         }
     }
