@@ -210,33 +210,31 @@ impl Reading {
     #[must_use]
     pub fn new(sentence: &str) -> Reading {
         let lower = sentence.to_lowercase();
+        let Some(words) = SENTENCE_WORDS.as_ref() else {
+            return Reading {
+                past: has_any(&lower, PAST),
+                happening: has_any(&lower, HAPPENING),
+                lower,
+            };
+        };
         let (mut past, mut happening) = (false, false);
-        match SENTENCE_WORDS.as_ref() {
-            Some(words) => {
-                for found in words.find_overlapping_iter(&lower) {
-                    let word = if found.pattern().as_usize() < PAST.len() {
-                        PAST[found.pattern().as_usize()]
-                    } else {
-                        HAPPENING[found.pattern().as_usize() - PAST.len()]
-                    };
-                    let whole =
-                        starts_word(&lower, found.start()) && ends_word(&lower, word, found.end());
-                    if whole && found.pattern().as_usize() < PAST.len() {
-                        past = true;
-                    } else if whole {
-                        happening = true;
-                    }
-                }
-            }
-            None => {
-                past = has_any(&lower, PAST);
-                happening = has_any(&lower, HAPPENING);
+        for found in words.find_overlapping_iter(&lower) {
+            let index = found.pattern().as_usize();
+            let is_past = index < PAST.len();
+            let word = if is_past {
+                PAST[index]
+            } else {
+                HAPPENING[index - PAST.len()]
+            };
+            if starts_word(&lower, found.start()) && ends_word(&lower, word, found.end()) {
+                past |= is_past;
+                happening |= !is_past;
             }
         }
         Reading {
+            lower,
             past,
             happening,
-            lower,
         }
     }
 
