@@ -465,7 +465,8 @@ pub fn labelled(label: &str) -> Option<DeadlineKind> {
     kind_of(&lower)
 }
 
-/// The deadline kind the words of `text` name, the nearest one to its end.
+/// The deadline kind the words of `text` name, the nearest one to its end;
+/// within one phrase ("early-bird registration"), the most specific.
 fn kind_of(text: &str) -> Option<DeadlineKind> {
     let found: Vec<(usize, DeadlineKind)> = KINDS
         .iter()
@@ -482,18 +483,7 @@ fn kind_of(text: &str) -> Option<DeadlineKind> {
 /// is the deadline for proposals") with a closing word, and no opening
 /// word nearer the date than the closing one.
 fn deadline(before: &str, after: &str) -> Option<DeadlineKind> {
-    let kind_in = |text: &str| {
-        let found: Vec<(usize, DeadlineKind)> = KINDS
-            .iter()
-            .filter_map(|(kind, words)| last_of(text, words).map(|at| (at, *kind)))
-            .collect();
-        let nearest = found.iter().map(|(at, _)| *at).max()?;
-        // Within one phrase ("early-bird registration"), the most specific.
-        found
-            .into_iter()
-            .find(|(at, _)| at + 30 >= nearest)
-            .map(|(_, kind)| kind)
-    };
+    let kind_in = kind_of;
     let closing = last_of(before, CLOSING);
     let opening = last_of(before, OPENING);
     if let Some(kind) = kind_in(before) {

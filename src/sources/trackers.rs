@@ -663,6 +663,34 @@ pub(crate) fn date_range(text: &str, year: i32) -> Option<(NaiveDate, NaiveDate)
 
 /// Keys a record may hold: a key close to a known one (a typo) is
 /// reported, with the known one; others are the dataset's own extras.
+/// The edition a YAML record names: its keys checked against `known`, its
+/// name from the first of `name_keys` it has, its `year`. A record
+/// without either is reported and yields nothing.
+pub(crate) fn yaml_edition(
+    file: &File<'_>,
+    found: &mut Found,
+    record: &yaml::Node,
+    known: &[&str],
+    name_keys: &[&str],
+) -> Option<Edition> {
+    check_keys(file, found, record, known);
+    let Some(name) = name_keys.iter().find_map(|key| record.text(key)) else {
+        let key = name_keys.first().copied().unwrap_or("name");
+        found
+            .problems
+            .push(file.problem(record.line, format!("an edition needs a `{key}`: left out")));
+        return None;
+    };
+    let Some(year) = year_of(record.text("year")) else {
+        found.problems.push(file.problem(
+            record.line,
+            format!("`{name}` needs a `year` such as `2024`: left out"),
+        ));
+        return None;
+    };
+    Some(Edition::new(name, year, record.line))
+}
+
 pub(crate) fn check_keys(file: &File<'_>, found: &mut Found, record: &yaml::Node, known: &[&str]) {
     for (key, line) in record.keys() {
         check_key(file, found, key, line, known);

@@ -16,9 +16,7 @@
 //! none is in UTC.
 
 use super::yaml::{self, Node};
-use super::{
-    Edition, File, Found, Stated, check_keys, date_range, due_of, push_due, year_of, zone_or,
-};
+use super::{Edition, File, Found, Stated, date_range, due_of, push_due, yaml_edition, zone_or};
 use crate::model::DeadlineKind;
 use crate::time::Zone;
 
@@ -79,21 +77,9 @@ pub(super) fn read(file: &File<'_>, found: &mut Found) {
 }
 
 fn read_edition(file: &File<'_>, found: &mut Found, record: &Node) {
-    check_keys(file, found, record, KEYS);
-    let Some(name) = record.text("title").or_else(|| record.text("name")) else {
-        found
-            .problems
-            .push(file.problem(record.line, "an edition needs a `title`: left out"));
+    let Some(mut edition) = yaml_edition(file, found, record, KEYS, &["title", "name"]) else {
         return;
     };
-    let Some(year) = year_of(record.text("year")) else {
-        found.problems.push(file.problem(
-            record.line,
-            format!("`{name}` needs a `year` such as `2024`: left out"),
-        ));
-        return;
-    };
-    let mut edition = Edition::new(name, year, record.line);
     edition.url = record.text("link").map(str::to_owned);
     edition.description = record.text("full_name").map(str::to_owned);
     edition.location = location(record);

@@ -10,7 +10,7 @@
 //! dates.
 
 use super::yaml::{self, Node};
-use super::{Edition, File, Found, Stated, check_keys, due_of, push_due, year_of, zone_or};
+use super::{Edition, File, Found, Stated, due_of, push_due, yaml_edition, zone_or};
 use crate::model::{DeadlineKind, EventKind};
 use crate::time::Zone;
 
@@ -49,21 +49,9 @@ pub(super) fn read(file: &File<'_>, found: &mut Found) {
 }
 
 fn read_edition(file: &File<'_>, found: &mut Found, record: &Node) {
-    check_keys(file, found, record, KEYS);
-    let Some(name) = record.text("conference") else {
-        found
-            .problems
-            .push(file.problem(record.line, "an edition needs a `conference`: left out"));
+    let Some(mut edition) = yaml_edition(file, found, record, KEYS, &["conference"]) else {
         return;
     };
-    let Some(year) = year_of(record.text("year")) else {
-        found.problems.push(file.problem(
-            record.line,
-            format!("`{name}` needs a `year` such as `2024`: left out"),
-        ));
-        return;
-    };
-    let mut edition = Edition::new(name, year, record.line);
     edition.url = record
         .text("cfp_link")
         .or(record.text("link"))

@@ -12,7 +12,7 @@
 //! time is taken as written (the site shows `HH:00` as a second before).
 
 use super::yaml::{self, Node};
-use super::{Edition, File, Found, check_keys, date_range, due_of, push_due, year_of, zone_or};
+use super::{Edition, File, Found, date_range, due_of, push_due, yaml_edition, zone_or};
 use crate::model::{DeadlineKind, EventKind};
 use crate::time::Zone;
 
@@ -40,21 +40,9 @@ pub(super) fn read(file: &File<'_>, found: &mut Found) {
 }
 
 fn read_edition(file: &File<'_>, found: &mut Found, record: &Node) {
-    check_keys(file, found, record, KEYS);
-    let Some(name) = record.text("name") else {
-        found
-            .problems
-            .push(file.problem(record.line, "an edition needs a `name`: left out"));
+    let Some(mut edition) = yaml_edition(file, found, record, KEYS, &["name"]) else {
         return;
     };
-    let Some(year) = year_of(record.text("year")) else {
-        found.problems.push(file.problem(
-            record.line,
-            format!("`{name}` needs a `year` such as `2024`: left out"),
-        ));
-        return;
-    };
-    let mut edition = Edition::new(name, year, record.line);
     edition.url = record.text("link").map(str::to_owned);
     edition.location = record.text("place").map(str::to_owned);
     edition.description = record.text("description").map(str::to_owned);
@@ -66,7 +54,10 @@ fn read_edition(file: &File<'_>, found: &mut Found, record: &Node) {
     if edition.tags.iter().any(|t| t == "shop") {
         edition.kind = EventKind::Workshop;
     }
-    if let Some((start, end)) = record.text("date").and_then(|t| date_range(t, year)) {
+    if let Some((start, end)) = record
+        .text("date")
+        .and_then(|t| date_range(t, edition.year))
+    {
         (edition.start, edition.end) = (Some(start), Some(end));
     }
     deadlines(file, found, record, &mut edition);
