@@ -41,6 +41,31 @@ pub struct Occurrence<'a> {
     pub end: When,
 }
 
+/// Why a series' occurrences in a window were cut short.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cut {
+    /// It gives more than [`MAX_STARTS`] occurrences in the window.
+    Starts,
+    /// Its rule takes more than [`MAX_STEPS`] steps to get through the
+    /// window (a dense rule, or one with a `COUNT` starting long ago).
+    Steps,
+}
+
+impl std::fmt::Display for Cut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Cut::Starts => write!(
+                f,
+                "it repeats more than {MAX_STARTS} times there; only the first {MAX_STARTS} are shown"
+            ),
+            Cut::Steps => write!(
+                f,
+                "its rule takes more than {MAX_STEPS} steps to get through it (too dense, or counted from too long ago); later occurrences are left out"
+            ),
+        }
+    }
+}
+
 /// The occurrences of `event` that overlap `[from, until)`, in time order.
 /// Dates and floating times are read in `local`.
 #[must_use]
@@ -50,6 +75,29 @@ pub fn occurrences(
     until: DateTime<Utc>,
     local: Zone,
 ) -> Vec<Occurrence<'_>> {
+    occurrences_noting_cuts(event, from, until, local).0
+}
+
+/// [`occurrences`], and whether the expansion limits cut them short.
+#[must_use]
+pub fn occurrences_noting_cuts(
+    event: &Event,
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+    local: Zone,
+) -> (Vec<Occurrence<'_>>, Option<Cut>) {
+    let mut cut = None;
+    let found = expand_event(event, from, until, local, &mut cut);
+    (found, cut)
+}
+
+fn expand_event<'a>(
+    event: &'a Event,
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+    local: Zone,
+    cut: &mut Option<Cut>,
+) -> Vec<Occurrence<'a>> {
     let Some(recurrence) = &event.recurrence else {
         let single = Occurrence {
             event,
@@ -77,8 +125,9 @@ pub fn occurrences(
         starts.insert(first, None);
     }
     for rule in &recurrence.rules {
-        if let Ok(found) = expand(rule, &series, first, lo, hi) {
+        if let Ok((found, stopped)) = expand(rule, &series, first, lo, hi) {
             starts.extend(found.into_iter().map(|s| (s, None)));
+            *cut = cut.or(stopped);
         }
     }
     for rdate in &recurrence.rdates {
@@ -269,7 +318,7 @@ fn expand(
     first: NaiveDateTime,
     lo: NaiveDateTime,
     hi: NaiveDateTime,
-) -> Result<Vec<NaiveDateTime>, BadRule> {
+) -> Result<(Vec<NaiveDateTime>, Option<Cut>), BadRule> {
     let prepared = prepare(rule, series)?;
     let count = prepared
         .rrule
@@ -290,14 +339,20 @@ fn expand(
         // 3.8.5.3): when the rule itself does not give it, the rule's own
         // last one is one too many.
         let beyond_count = count.is_some_and(|c| !counts_start && step + 1 >= c);
-        if naive > hi || step >= MAX_STEPS || starts.len() >= MAX_STARTS || beyond_count {
+        if naive > hi || beyond_count {
             break;
+        }
+        if step >= MAX_STEPS {
+            return Ok((starts, Some(Cut::Steps)));
+        }
+        if starts.len() >= MAX_STARTS {
+            return Ok((starts, Some(Cut::Starts)));
         }
         if naive >= lo {
             starts.push(naive);
         }
     }
-    Ok(starts)
+    Ok((starts, None))
 }
 
 /// The wall times `rule` gives from `first` up to `hi`, for a series whose
@@ -314,7 +369,7 @@ pub fn wall_times(
         all_day: false,
         length: Duration::zero(),
     };
-    expand(rule, &series, first, first, hi)
+    expand(rule, &series, first, first, hi).map(|(times, _)| times)
 }
 
 /// Checks that `rule` can be expanded for a series starting at `start`.
