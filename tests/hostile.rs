@@ -1,5 +1,6 @@
 //! Hostile input and faults, end to end through the real binary: a notice
-//! the command notifier cannot start does not jam the ones behind it;
+//! the command notifier cannot start does not jam the ones behind it, and
+//! one that can never be sent is recorded, shown and passed;
 //! `serve --offline` fetches nothing; a source URL's key never reaches
 //! `/healthz`, the log or `check`; slow and idle clients are cut off and
 //! the connection cap holds; a damaged state file replays no reminder; a
@@ -104,6 +105,52 @@ fn a_notice_the_command_cannot_start_does_not_block_the_next() {
     assert!(delivered.contains("NulCon 2015"), "{delivered}");
     assert!(delivered.contains("Long LLLL"), "{delivered}");
     daemon.stop();
+}
+
+#[test]
+fn a_notice_that_can_never_be_sent_is_recorded_shown_and_passed() {
+    // No program can be started with a NUL byte in its arguments.
+    let command = "command = [\"/bin/echo\", \"a\\u0000b\"]\n";
+    let curated = event("First Con 2015", "2015-04-07T22:00:00Z")
+        + &event("Second Con 2015", "2015-04-07T23:00:00Z");
+    let setup = Setup::with_config(&(head("\"command\", \"log\"", "") + command + CURATED_SOURCE))
+        .file("curated.toml", &curated);
+    let daemon = Daemon::start(&setup, NOW, &[]);
+    let health = poll(&daemon, "both notices in /healthz as undelivered", || {
+        let (_, body) = get(&daemon.url("/healthz"));
+        let health: serde_json::Value = serde_json::from_str(&body).ok()?;
+        let undelivered = health["undelivered"].as_array()?.clone();
+        (undelivered.len() == 2).then_some(undelivered)
+    });
+    assert_eq!(health[0]["notifier"], "command", "{health:?}");
+    assert!(
+        health[0]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("could not be started")),
+        "{health:?}"
+    );
+    let log = daemon.stop();
+    // The log notifier delivered both; the command's failures were logged
+    // once each.
+    let logged = |name: &str| {
+        log.lines()
+            .any(|l| l.contains(name) && !l.contains("can never deliver"))
+    };
+    assert!(
+        logged("First Con 2015") && logged("Second Con 2015"),
+        "{log}"
+    );
+    assert_eq!(log.matches("can never deliver").count(), 2, "{log}");
+    let check = setup.run(&["--now", NOW, "check"]).ok();
+    assert_eq!(
+        check
+            .stderr
+            .matches("warning: the command notifier could never deliver")
+            .count(),
+        2,
+        "{}",
+        check.stderr
+    );
 }
 
 #[test]
