@@ -37,7 +37,7 @@ pub enum Command {
     /// Show the events and deadlines found in an announcement
     Extract(ExtractArgs),
     /// Validate the configuration and every source
-    Check,
+    Check(CheckArgs),
     /// Run the service: keep sources fresh, serve the feed over HTTP, send
     /// reminders
     Serve(ServeArgs),
@@ -82,6 +82,14 @@ pub struct UpcomingArgs {
     /// Output format
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub format: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Show remote sources' URLs whole, with their query strings and
+    /// passwords (which are hidden otherwise)
+    #[arg(long)]
+    pub verbose: bool,
 }
 
 #[derive(Debug, Args)]

@@ -165,7 +165,16 @@ impl Config {
 pub struct Server {
     pub bind: SocketAddr,
     pub token: Option<String>,
+    /// Longest wait for a request's headers, the first on a connection or
+    /// the next on a kept-alive one: a client that sends nothing in this
+    /// time is disconnected.
+    pub header_timeout: Duration,
+    /// Most connections served at once; more wait to be accepted.
+    pub max_connections: usize,
 }
+
+/// The shortest token accepted, in characters.
+pub const MIN_TOKEN: usize = 12;
 
 /// What a source holds, and so how it is read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
@@ -317,7 +326,9 @@ struct RawFetch {
 #[serde(deny_unknown_fields)]
 struct RawServer {
     bind: Option<Spanned<String>>,
-    token: Option<String>,
+    token: Option<Spanned<String>>,
+    header_timeout: Option<Spanned<String>>,
+    max_connections: Option<Spanned<usize>>,
 }
 
 #[derive(Deserialize)]
@@ -345,6 +356,8 @@ fn yes() -> bool {
 
 const DEFAULT_LEADS: [&str; 4] = ["14d", "3d", "1d", "2h"];
 const DEFAULT_BIND: &str = "127.0.0.1:7878";
+const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+const DEFAULT_MAX_CONNECTIONS: usize = 256;
 /// Hourly, on the hour.
 const DEFAULT_REFRESH: &str = "0 0 * * * *";
 
@@ -580,10 +593,36 @@ impl Validator<'_> {
             })?,
             None => DEFAULT_BIND.parse().map_err(|_| self.error(&(0..0), "bad default bind"))?,
         };
+        let max_connections = match raw.max_connections {
+            Some(n) if *n.get_ref() == 0 => {
+                return Err(self.error(&n.span(), "`max_connections` must be at least 1"));
+            }
+            Some(n) => n.into_inner(),
+            None => DEFAULT_MAX_CONNECTIONS,
+        };
         Ok(Server {
             bind,
-            token: raw.token,
+            token: raw.token.map(|t| self.token(t)).transpose()?,
+            header_timeout: self.duration(raw.header_timeout.as_ref(), DEFAULT_HEADER_TIMEOUT)?,
+            max_connections,
         })
+    }
+
+    /// A token long enough not to be guessed.
+    fn token(&self, token: Spanned<String>) -> Result<String, Placed> {
+        let length = token.get_ref().trim().chars().count();
+        if length < MIN_TOKEN {
+            let what = if length == 0 {
+                "blank".to_owned()
+            } else {
+                format!("{length} characters long")
+            };
+            return Err(self.error(
+                &token.span(),
+                format!("`token` is {what}: it must be at least {MIN_TOKEN} characters, such as the output of `openssl rand -base64 24`"),
+            ));
+        }
+        Ok(token.into_inner())
     }
 
     fn sources(&self, raw: Vec<Spanned<RawSource>>) -> Result<Vec<SourceConfig>, Placed> {
@@ -659,6 +698,24 @@ impl Validator<'_> {
     }
 }
 
+/// `url` as shown anywhere but the configuration: without a user name or
+/// password, and with its query (where feeds keep their keys) replaced by
+/// `?…`, its fragment dropped.
+#[must_use]
+pub fn redacted(url: &reqwest::Url) -> String {
+    let mut shown = url.clone();
+    let _ = shown.set_username("");
+    let _ = shown.set_password(None);
+    shown.set_fragment(None);
+    let query = shown.query().is_some();
+    shown.set_query(None);
+    if query {
+        format!("{shown}?…")
+    } else {
+        shown.to_string()
+    }
+}
+
 /// The URL to download for a configured address: `webcal://` and
 /// `webcals://` are https; only http and https are fetched.
 pub fn normalize(address: &str) -> Result<reqwest::Url, String> {
@@ -681,6 +738,25 @@ pub fn normalize(address: &str) -> Result<reqwest::Url, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shown_urls_keep_no_secrets() {
+        let cases = [
+            (
+                "https://x.org/a.ics?key=SECRET&b=1",
+                "https://x.org/a.ics?…",
+            ),
+            (
+                "https://me:SECRET@x.org:8443/a.ics",
+                "https://x.org:8443/a.ics",
+            ),
+            ("http://x.org/a.ics#SECRET", "http://x.org/a.ics"),
+            ("https://x.org/a.ics", "https://x.org/a.ics"),
+        ];
+        for (url, shown) in cases {
+            assert_eq!(redacted(&url.parse().unwrap()), shown, "{url}");
+        }
+    }
 
     #[track_caller]
     fn parse(text: &str) -> Result<Config, String> {
@@ -763,6 +839,27 @@ mod tests {
             (
                 "[server]\nbind = \"localhost\"",
                 "conf/config.toml:2:8: invalid address `localhost`: expected an IP address and port such as `127.0.0.1:7878`",
+            ),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(parse(text).unwrap_err(), expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn blank_and_short_tokens_are_refused() {
+        let cases = [
+            (
+                "[server]\ntoken = \"\"",
+                "conf/config.toml:2:9: `token` is blank: it must be at least 12 characters, such as the output of `openssl rand -base64 24`",
+            ),
+            (
+                "[server]\ntoken = \"   \"",
+                "conf/config.toml:2:9: `token` is blank: it must be at least 12 characters, such as the output of `openssl rand -base64 24`",
+            ),
+            (
+                "[server]\ntoken = \"s3cret\"",
+                "conf/config.toml:2:9: `token` is 6 characters long: it must be at least 12 characters, such as the output of `openssl rand -base64 24`",
             ),
         ];
         for (text, expected) in cases {

@@ -18,14 +18,15 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
 use tokio::sync::{mpsc, watch as channel};
+use tokio::task::{JoinError, JoinHandle};
 
 use crate::config::{Config, ConfigError};
-use crate::load::{load_all, stored};
+use crate::load::{Loaded, load_all, stored};
 use crate::refresh;
 use crate::remind::deliver::Deliverer;
 use crate::remind::notify::Notifier;
 use crate::snapshot::{Snapshot, SourceHealth};
-use crate::store::{States, Store, StoreError};
+use crate::store::{Records, States, Store, StoreError, Undelivered};
 use crate::time::{Clock, stamp};
 
 /// The loop rereads the wall clock at least this often.
@@ -43,6 +44,8 @@ pub struct Options {
     pub config_path: PathBuf,
     /// `--bind`, instead of `[server] bind`.
     pub bind: Option<SocketAddr>,
+    /// `--offline`: fetch nothing, serve the stored copies.
+    pub offline: bool,
     pub clock: Clock,
 }
 
@@ -85,7 +88,8 @@ pub async fn run(options: Options, listening: impl FnOnce(SocketAddr)) -> Result
     let signals = watch::signals(stop, daemon.reload_sender()).map_err(DaemonError::Signals)?;
     let router = crate::server::router(daemon.snapshots.subscribe(), daemon.clock.clone());
     let mut server_stop = stopped.clone();
-    let server = tokio::spawn(crate::server::serve(listener, router, async move {
+    let limits = crate::server::Limits::from(&daemon.config.server);
+    let server = tokio::spawn(crate::server::serve(listener, router, limits, async move {
         let _ = server_stop.wait_for(|s| *s).await;
     }));
     listening(local);
@@ -111,6 +115,22 @@ struct Daemon {
     deliverer: Deliverer,
     reloads: (mpsc::Sender<()>, mpsc::Receiver<()>),
     watcher: Option<watch::Watcher>,
+    offline: bool,
+    /// The rebuilder's own connection to the state file, while it is idle.
+    spare: Option<Store>,
+    /// The refresh and rebuild in progress, off the loop.
+    building: Option<JoinHandle<(Store, Result<Built, String>)>>,
+    /// Whether another rebuild was asked for while one ran.
+    rebuild_again: bool,
+}
+
+/// What a rebuild hands back to the loop: the sources read with the
+/// configuration it was started with.
+struct Built {
+    config: Arc<Config>,
+    copies: Records,
+    loaded: Loaded,
+    undelivered: Vec<Undelivered>,
 }
 
 impl Daemon {
@@ -123,11 +143,7 @@ impl Daemon {
             .ok_or(DaemonError::NoStateDir)?;
         let opened = Store::open(&dir, now)?;
         if let Some(moved) = &opened.moved_aside {
-            tracing::warn!(
-                "the state file was damaged ({}); it was moved to `{}` and a new one started",
-                moved.reason,
-                moved.to.display()
-            );
+            tracing::warn!("{moved}");
         }
         let mut store = opened.store;
         for lost in store.interrupted()? {
@@ -140,8 +156,17 @@ impl Daemon {
         }
         let config = Arc::new(options.config);
         let deliverer = Deliverer::new(Notifier::configured(&config.reminders));
-        let snapshot = observe(build(&config, &store, None, now)?, &mut store, now)?;
+        let copies = stored(&config, &store)?;
+        let loaded = tokio::task::block_in_place(|| load_all(&config, &copies));
+        let built = Built {
+            config: Arc::clone(&config),
+            copies,
+            loaded,
+            undelivered: store.undelivered()?,
+        };
+        let snapshot = observe(snapshot_of(built, None, now), &mut store, now)?;
         let (snapshots, _) = channel::channel(Arc::new(snapshot));
+        let spare = Some(store.reopen()?);
         let mut daemon = Daemon {
             config,
             config_path: options.config_path,
@@ -151,6 +176,10 @@ impl Daemon {
             deliverer,
             reloads: mpsc::channel(16),
             watcher: None,
+            offline: options.offline,
+            spare,
+            building: None,
+            rebuild_again: false,
         };
         daemon.watch();
         Ok(daemon)
@@ -176,46 +205,40 @@ impl Daemon {
 
     async fn run(&mut self, mut stopped: channel::Receiver<bool>) {
         loop {
-            let states = self.turn(&mut stopped).await.unwrap_or_else(|e| {
+            let states = self.turn().await.unwrap_or_else(|e| {
                 tracing::error!("{e}");
                 States::default()
             });
             if *stopped.borrow() {
-                return;
+                break;
             }
             let now = (self.clock)();
+            self.refresh_if_due(now);
             let wake = self.next_wake(&states, now);
             let nap = (wake - now).to_std().unwrap_or_default();
             tokio::select! {
                 () = tokio::time::sleep(nap) => {}
                 Some(()) = self.reloads.1.recv() => self.reload().await,
-                _ = stopped.changed() => return,
+                joined = finished(&mut self.building) => self.built(joined),
+                _ = stopped.changed() => break,
             }
+        }
+        // A refresh in flight is abandoned between its transactions.
+        if let Some(building) = self.building.take() {
+            building.abort();
         }
     }
 
-    /// One wake-up: refresh what is due, then deliver what is due. Returns
-    /// what the ledger knows of each deadline (read once a turn: `done` and
-    /// `mute` from other processes land there).
-    async fn turn(&mut self, stopped: &mut channel::Receiver<bool>) -> Result<States, StoreError> {
-        let records = self.store.records()?;
-        let now = (self.clock)();
-        let due = refresh::due(&self.config, &records, now);
-        if !due.is_empty() {
-            let config = Arc::clone(&self.config);
-            let names: Vec<&str> = due.iter().map(|r| r.source.name.as_str()).collect();
-            tracing::info!("fetching {}", names.join(", "));
-            let fetch = refresh::refresh(&config, &due, &mut self.store, now, log_report);
-            tokio::select! {
-                result = fetch => if let Err(e) = result { tracing::error!("refresh failed: {e}") },
-                _ = stopped.wait_for(|s| *s) => return Ok(States::default()),
-            }
-            self.publish((self.clock)())?;
-        }
+    /// One wake-up: deliver what is due. Returns what the ledger knows of
+    /// each deadline (read once a turn: `done` and `mute` from other
+    /// processes land there). Refreshes and rebuilds run beside this, so
+    /// a slow source never holds up a reminder.
+    async fn turn(&mut self) -> Result<States, StoreError> {
         let snapshot = self.snapshots.borrow().clone();
         let now = (self.clock)();
         let states = self.store.deadlines()?;
-        self.deliverer
+        let delivered = self
+            .deliverer
             .deliver(
                 &snapshot.catalog,
                 &snapshot.config,
@@ -224,7 +247,62 @@ impl Daemon {
                 now,
             )
             .await?;
+        if delivered.undeliverable > 0 {
+            // `/healthz` shows them.
+            self.rebuild(false);
+        }
         Ok(states)
+    }
+
+    /// Starts fetching the remote sources that are due, unless offline or
+    /// a rebuild is already running.
+    fn refresh_if_due(&mut self, now: DateTime<Utc>) {
+        if self.offline || self.building.is_some() {
+            return;
+        }
+        let records = self.store.records().unwrap_or_default();
+        if !refresh::due(&self.config, &records, now).is_empty() {
+            self.rebuild(true);
+        }
+    }
+
+    /// Starts a rebuild (after fetching what is due, with `fetch`) on the
+    /// rebuilder's own connection; while one runs, another follows it.
+    fn rebuild(&mut self, fetch: bool) {
+        let Some(store) = self.spare.take() else {
+            self.rebuild_again = true;
+            return;
+        };
+        let (config, clock) = (Arc::clone(&self.config), self.clock.clone());
+        self.building = Some(tokio::spawn(rebuild(config, store, fetch, clock)));
+    }
+
+    /// Takes what a rebuild made: publishes it if it was made with the
+    /// configuration still in use, and starts the next one if asked.
+    fn built(&mut self, joined: Result<(Store, Result<Built, String>), JoinError>) {
+        self.building = None;
+        match joined {
+            Ok((store, result)) => {
+                self.spare = Some(store);
+                match result {
+                    Ok(built) if Arc::ptr_eq(&built.config, &self.config) => {
+                        let now = (self.clock)();
+                        if let Err(e) = self.publish(built, now) {
+                            tracing::error!("{e}");
+                        }
+                    }
+                    Ok(_) => self.rebuild_again = true,
+                    Err(e) => tracing::error!("rebuilding failed: {e}"),
+                }
+            }
+            Err(e) => {
+                tracing::error!("rebuilding stopped abnormally: {e}");
+                self.spare = self.store.reopen().map_err(|e| tracing::error!("{e}")).ok();
+            }
+        }
+        if std::mem::take(&mut self.rebuild_again) {
+            self.rebuild(false);
+        }
     }
 
     /// The next moment something is due, and never more than a tick away.
@@ -233,7 +311,8 @@ impl Daemon {
         let records = self.store.records().unwrap_or_default();
         let refresh = refresh::remotes(&self.config)
             .filter_map(|r| refresh::due_at(&self.config, &records, r))
-            .min();
+            .min()
+            .filter(|_| !self.offline && self.building.is_none());
         let remind = self
             .deliverer
             .next_wake(&snapshot.catalog, &self.config, states, now);
@@ -255,10 +334,7 @@ impl Daemon {
             Ok(config) => self.replace(config),
             Err(e) => report_bad_config(&e),
         }
-        let now = (self.clock)();
-        if let Err(e) = self.publish(now) {
-            tracing::error!("{e}");
-        }
+        self.rebuild(false);
     }
 
     /// Takes `config` for what follows, except `[server]`: the address is
@@ -286,10 +362,10 @@ impl Daemon {
         }
     }
 
-    /// Builds a snapshot from the sources and publishes it.
-    fn publish(&mut self, now: DateTime<Utc>) -> Result<(), StoreError> {
+    /// Publishes a snapshot of what a rebuild read.
+    fn publish(&mut self, built: Built, now: DateTime<Utc>) -> Result<(), StoreError> {
         let previous = self.snapshots.borrow().clone();
-        let snapshot = build(&self.config, &self.store, Some(&previous), now)?;
+        let snapshot = snapshot_of(built, Some(&previous), now);
         let mut snapshot = observe(snapshot, &mut self.store, now)?;
         if snapshot.catalog == previous.catalog {
             snapshot.changed_at = previous.changed_at;
@@ -305,16 +381,71 @@ impl Daemon {
     }
 }
 
-/// Reads every source and merges them into a snapshot one generation on
-/// from `previous`.
-fn build(
-    config: &Arc<Config>,
-    store: &Store,
-    previous: Option<&Snapshot>,
-    now: DateTime<Utc>,
-) -> Result<Snapshot, StoreError> {
-    let copies = stored(config, store)?;
-    let loaded = tokio::task::block_in_place(|| load_all(config, &copies));
+/// Waits for the rebuild in progress; never, when there is none.
+async fn finished<T>(building: &mut Option<JoinHandle<T>>) -> Result<T, JoinError> {
+    match building {
+        Some(handle) => handle.await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Fetches the remote sources that are due (with `fetch`), then reads
+/// every source off the async threads. Runs as a task of its own with its
+/// own connection to the state file, which it hands back; an error comes
+/// back in words for the log.
+async fn rebuild(
+    config: Arc<Config>,
+    mut store: Store,
+    fetch: bool,
+    clock: Clock,
+) -> (Store, Result<Built, String>) {
+    let result = refresh_and_read(config, &mut store, fetch, &clock).await;
+    (store, result)
+}
+
+async fn refresh_and_read(
+    config: Arc<Config>,
+    store: &mut Store,
+    fetch: bool,
+    clock: &Clock,
+) -> Result<Built, String> {
+    if fetch {
+        let now = clock();
+        let records = store.records().map_err(|e| e.to_string())?;
+        let due = refresh::due(&config, &records, now);
+        if !due.is_empty() {
+            let names: Vec<&str> = due.iter().map(|r| r.source.name.as_str()).collect();
+            tracing::info!("fetching {}", names.join(", "));
+            if let Err(e) = refresh::refresh(&config, &due, store, now, log_report).await {
+                tracing::error!("refresh failed: {e}");
+            }
+        }
+    }
+    let copies = stored(&config, store).map_err(|e| e.to_string())?;
+    let undelivered = store.undelivered().map_err(|e| e.to_string())?;
+    let reading = tokio::task::spawn_blocking(move || {
+        let loaded = load_all(&config, &copies);
+        Built {
+            config,
+            copies,
+            loaded,
+            undelivered,
+        }
+    });
+    reading
+        .await
+        .map_err(|e| format!("reading the sources stopped abnormally: {e}"))
+}
+
+/// The snapshot of what a rebuild read, one generation on from
+/// `previous`.
+fn snapshot_of(built: Built, previous: Option<&Snapshot>, now: DateTime<Utc>) -> Snapshot {
+    let Built {
+        config,
+        copies,
+        loaded,
+        undelivered,
+    } = built;
     for problem in &loaded.problems {
         tracing::warn!("{problem}");
     }
@@ -324,14 +455,15 @@ fn build(
         .filter(|s| s.enabled)
         .map(|s| SourceHealth::of(s, &loaded.problems, copies.get(&s.name)))
         .collect();
-    Ok(Snapshot {
+    Snapshot {
         generation: previous.map_or(0, |p| p.generation + 1),
         built_at: now,
         changed_at: now,
-        config: Arc::clone(config),
+        config,
         catalog: loaded.catalog,
         sources,
-    })
+        undelivered,
+    }
 }
 
 /// Records each deadline's due instant in the ledger, gives moved ones

@@ -205,8 +205,19 @@ impl<'a> Feed<'a> {
 
     fn finish(mut self) -> String {
         self.ical.add_missing_timezones();
-        self.ical.to_string()
+        without_controls(self.ical.to_string())
     }
+}
+
+/// `text` without the control characters iCalendar forbids in any value
+/// (RFC 5545 3.1: NUL and the rest of C0, and DEL), which a source may
+/// have carried in; line ends and tabs stay.
+fn without_controls(mut text: String) -> String {
+    let forbidden = |c: char| c.is_ascii_control() && !matches!(c, '\r' | '\n' | '\t');
+    if text.contains(forbidden) {
+        text.retain(|c| !forbidden(c));
+    }
+    text
 }
 
 /// The deadline's `DESCRIPTION`: what it is, when in the stated zone and in

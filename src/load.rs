@@ -90,7 +90,8 @@ pub fn load_one(source: &SourceConfig, stored: &Records, zones: Zones) -> source
         let error = record.last_error.clone().unwrap_or_default();
         return sources::failed(SourceError::NoCopy(error));
     };
-    let mut loaded = sources::parse_body(source, Path::new(url.as_str()), body, zones);
+    let shown = crate::config::redacted(url);
+    let mut loaded = sources::parse_body(source, Path::new(&shown), body, zones);
     if let (Some(since), Some(fetched), Some(error)) = (
         record.failing_since,
         record.body_fetched,

@@ -70,7 +70,7 @@ fn run(cli: Cli) -> Result<Status, CommandError> {
         Command::Upcoming(args) => commands::upcoming(&ctx, &args, &mut out, &mut err),
         Command::Export(args) => commands::export(&ctx, args.output.as_deref(), &mut out, &mut err),
         Command::Refresh(args) => commands::refresh(&ctx, &args, &mut out, &mut err),
-        Command::Check => commands::check(&ctx, &mut out, &mut err),
+        Command::Check(args) => commands::check(&ctx, &args, &mut out, &mut err),
         Command::Extract(args) => commands::extract(&ctx, &args, &mut out),
         Command::Serve(args) => {
             logging();

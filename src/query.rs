@@ -7,8 +7,8 @@ use std::str::FromStr;
 use chrono::{DateTime, FixedOffset, SecondsFormat, Utc};
 use serde::Serialize;
 
-use crate::model::{Catalog, Deadline, DeadlineKind, EventKind, When};
-use crate::recur::{Occurrence, occurrences};
+use crate::model::{Catalog, Deadline, DeadlineKind, Event, EventKind, When};
+use crate::recur::{Cut, Occurrence, occurrences_noting_cuts};
 use crate::time::Zone;
 
 /// The half-open span of time a query covers.
@@ -92,15 +92,56 @@ pub fn upcoming<'a>(
     filter: &Filter,
     local: Zone,
 ) -> Vec<Entry<'a>> {
-    let events = catalog
+    upcoming_noting_cuts(catalog, window, filter, local).0
+}
+
+/// A series whose occurrences in a window were cut short by the expansion
+/// limits: said to the user, never silently.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CutShort<'a> {
+    pub event: &'a Event,
+    pub window: Window,
+    pub cut: Cut,
+}
+
+impl std::fmt::Display for CutShort<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "`{}` ({}) is cut short from {} to {}: {}",
+            self.event.title,
+            self.event.uid,
+            crate::time::stamp(self.window.from),
+            crate::time::stamp(self.window.until),
+            self.cut
+        )
+    }
+}
+
+/// [`upcoming`], and the series whose occurrences were cut short.
+#[must_use]
+pub fn upcoming_noting_cuts<'a>(
+    catalog: &'a Catalog,
+    window: Window,
+    filter: &Filter,
+    local: Zone,
+) -> (Vec<Entry<'a>>, Vec<CutShort<'a>>) {
+    let mut cuts = Vec::new();
+    let mut entries = Vec::new();
+    let kept = catalog
         .events
         .iter()
-        .filter(|event| filter.keeps(KindFilter::Event(event.kind), &event.tags))
-        .flat_map(|event| occurrences(event, window.from, window.until, local))
-        .map(|o| Entry {
+        .filter(|event| filter.keeps(KindFilter::Event(event.kind), &event.tags));
+    for event in kept {
+        let (found, cut) = occurrences_noting_cuts(event, window.from, window.until, local);
+        if let Some(cut) = cut {
+            cuts.push(CutShort { event, window, cut });
+        }
+        entries.extend(found.into_iter().map(|o| Entry {
             at: o.start.start_instant(local),
             item: Item::Event(o),
-        });
+        }));
+    }
     let deadlines = catalog.deadlines.iter().filter_map(|deadline| {
         let due = deadline.due_instant();
         (window.from <= due
@@ -111,9 +152,9 @@ pub fn upcoming<'a>(
             item: Item::Deadline(deadline),
         })
     });
-    let mut entries: Vec<Entry<'a>> = events.chain(deadlines).collect();
+    entries.extend(deadlines);
     entries.sort_by(|a, b| (a.at, a.item.uid()).cmp(&(b.at, b.item.uid())));
-    entries
+    (entries, cuts)
 }
 
 impl Item<'_> {

@@ -48,6 +48,31 @@ pub struct Occurrence<'a> {
     pub end: When,
 }
 
+/// Why a series' occurrences in a window were cut short.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cut {
+    /// It gives more than [`MAX_STARTS`] occurrences in the window.
+    Starts,
+    /// Its rule takes more than [`MAX_STEPS`] steps to get through the
+    /// window (a dense rule, or one with a `COUNT` starting long ago).
+    Steps,
+}
+
+impl std::fmt::Display for Cut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Cut::Starts => write!(
+                f,
+                "it repeats more than {MAX_STARTS} times there; only the first {MAX_STARTS} are shown"
+            ),
+            Cut::Steps => write!(
+                f,
+                "its rule takes more than {MAX_STEPS} steps to get through it (too dense, or counted from too long ago); later occurrences are left out"
+            ),
+        }
+    }
+}
+
 /// The occurrences of `event` that overlap `[from, until)`, in time order.
 /// Dates and floating times are read in `local`.
 #[must_use]
@@ -57,6 +82,29 @@ pub fn occurrences(
     until: DateTime<Utc>,
     local: Zone,
 ) -> Vec<Occurrence<'_>> {
+    occurrences_noting_cuts(event, from, until, local).0
+}
+
+/// [`occurrences`], and whether the expansion limits cut them short.
+#[must_use]
+pub fn occurrences_noting_cuts(
+    event: &Event,
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+    local: Zone,
+) -> (Vec<Occurrence<'_>>, Option<Cut>) {
+    let mut cut = None;
+    let found = expand_event(event, from, until, local, &mut cut);
+    (found, cut)
+}
+
+fn expand_event<'a>(
+    event: &'a Event,
+    from: DateTime<Utc>,
+    until: DateTime<Utc>,
+    local: Zone,
+    cut: &mut Option<Cut>,
+) -> Vec<Occurrence<'a>> {
     let Some(recurrence) = &event.recurrence else {
         let single = Occurrence {
             event,
@@ -77,7 +125,7 @@ pub fn occurrences(
     let mut overrides = Overrides::new(&series, &recurrence.overrides);
     let lo = series.local(from) - series.length - overrides.reach - Duration::days(1);
     let hi = series.local(until) + overrides.reach + Duration::days(1);
-    let mut starts = series_starts(recurrence, &series, (lo, hi));
+    let mut starts = series_starts(recurrence, &series, (lo, hi), cut);
     let excluded = Excluded::new(&series, &recurrence.exdates);
     starts.retain(|s, _| !excluded.contains(*s));
     overrides.align(&starts);
@@ -132,7 +180,7 @@ pub fn stands(event: &Event, o: &Override, local: Zone) -> bool {
         return true;
     }
     let day = Duration::days(1);
-    let starts = series_starts(recurrence, &series, (rid - day, rid + day));
+    let starts = series_starts(recurrence, &series, (rid - day, rid + day), &mut None);
     let by_date = matches!(o.recurrence_id, When::Date(_)) && !series.all_day;
     starts.contains_key(&rid) || (by_date && starts.keys().any(|s| s.date() == rid.date()))
 }
@@ -143,6 +191,7 @@ fn series_starts(
     recurrence: &Recurrence,
     series: &Series,
     (lo, hi): (NaiveDateTime, NaiveDateTime),
+    cut: &mut Option<Cut>,
 ) -> BTreeMap<NaiveDateTime, Option<NaiveDateTime>> {
     let mut starts = BTreeMap::new();
     let first = series.naive(series.start);
@@ -155,8 +204,9 @@ fn series_starts(
         } else {
             Counted::Alone
         };
-        if let Ok(found) = expand(rule, series, first, (lo, hi), counted) {
+        if let Ok((found, stopped)) = expand(rule, series, first, (lo, hi), counted) {
             starts.extend(found.into_iter().map(|s| (s, None)));
+            *cut = cut.or(stopped);
         }
     }
     for rdate in &recurrence.rdates {
@@ -405,7 +455,7 @@ fn expand(
     first: NaiveDateTime,
     (lo, hi): (NaiveDateTime, NaiveDateTime),
     counted: Counted,
-) -> Result<Vec<NaiveDateTime>, BadRule> {
+) -> Result<(Vec<NaiveDateTime>, Option<Cut>), BadRule> {
     let prepared = prepare(rule, series)?;
     let count = prepared
         .rrule
@@ -425,14 +475,20 @@ fn expand(
         // When DTSTART counts and the rule itself does not give it, the
         // rule's own last one is one too many.
         let beyond_count = count.is_some_and(|c| !counts_start && step + 1 >= c);
-        if naive > hi || step >= MAX_STEPS || starts.len() >= MAX_STARTS || beyond_count {
+        if naive > hi || beyond_count {
             break;
+        }
+        if step >= MAX_STEPS {
+            return Ok((starts, Some(Cut::Steps)));
+        }
+        if starts.len() >= MAX_STARTS {
+            return Ok((starts, Some(Cut::Starts)));
         }
         if naive >= lo {
             starts.push(naive);
         }
     }
-    Ok(starts)
+    Ok((starts, None))
 }
 
 /// The wall times `rule` gives from `first` up to `hi`, for a series whose
@@ -449,7 +505,7 @@ pub fn wall_times(
         all_day: false,
         length: Duration::zero(),
     };
-    expand(rule, &series, first, (first, hi), Counted::WithStart)
+    expand(rule, &series, first, (first, hi), Counted::WithStart).map(|(times, _)| times)
 }
 
 /// Checks that `rule` can be expanded for a series starting at `start`.

@@ -238,8 +238,8 @@ impl Job {
     /// yields nothing but problems.
     async fn check(self, bytes: Vec<u8>, validators: Validators) -> Attempt {
         let parsed = tokio::task::spawn_blocking(move || {
-            let origin = Path::new(self.url.as_str());
-            let loaded = parse_body(&self.source, origin, &bytes, self.zones);
+            let shown = crate::config::redacted(&self.url);
+            let loaded = parse_body(&self.source, Path::new(&shown), &bytes, self.zones);
             (loaded, bytes)
         })
         .await;

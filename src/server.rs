@@ -7,10 +7,13 @@
 //! `/upcoming.json` starts its window at the current minute, so every
 //! request in one minute shares one window and one cached body.
 
+mod listen;
+
+pub use listen::{Limits, serve};
+
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::fmt::Write as _;
-use std::future::Future;
 use std::io::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
@@ -27,7 +30,6 @@ use flate2::write::GzEncoder;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
-use tokio::net::TcpListener;
 use tokio::sync::{OnceCell, watch};
 
 use crate::config::Config;
@@ -35,23 +37,12 @@ use crate::feed::{self, FeedOptions};
 use crate::model::{Catalog, Provenance};
 use crate::query::{self, Filter, JsonItem, KindFilter, UnknownKindFilter, Window};
 use crate::snapshot::{Health, Snapshot, SourceHealth};
+use crate::store::Undelivered;
 use crate::time::Clock;
 
 /// The routes over the snapshots the daemon publishes.
 pub fn router(snapshots: watch::Receiver<Arc<Snapshot>>, clock: Clock) -> Router {
     routes(Arc::new(Shared::new(snapshots, clock)))
-}
-
-/// Serves `router` on `listener` until `shutdown` completes, letting
-/// in-flight requests finish.
-pub async fn serve(
-    listener: TcpListener,
-    router: Router,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await
 }
 
 fn routes(shared: Arc<Shared>) -> Router {
@@ -211,6 +202,8 @@ struct Healthz<'a> {
     events: usize,
     deadlines: usize,
     sources: &'a [SourceHealth],
+    /// Notices a notifier could never deliver.
+    undelivered: &'a [Undelivered],
 }
 
 /// The snapshot's state and every source's health; never needs a token
@@ -227,6 +220,7 @@ async fn healthz(State(shared): SharedState) -> Response {
         events: snapshot.catalog.events.len(),
         deadlines: snapshot.catalog.deadlines.len(),
         sources: &snapshot.sources,
+        undelivered: &snapshot.undelivered,
     };
     ([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response()
 }

@@ -12,7 +12,7 @@ use serde::Serialize;
 use crate::config::{Config, SourceConfig, SourceLocation};
 use crate::load::Problem;
 use crate::model::Catalog;
-use crate::store::SourceRecord;
+use crate::store::{SourceRecord, Undelivered};
 
 /// One immutable state of the daemon.
 #[derive(Debug)]
@@ -28,6 +28,8 @@ pub struct Snapshot {
     pub catalog: Catalog,
     /// Every enabled source, in configuration order.
     pub sources: Vec<SourceHealth>,
+    /// The notices a notifier could never deliver.
+    pub undelivered: Vec<Undelivered>,
 }
 
 /// How one source is doing, as `/healthz` shows it.
@@ -69,10 +71,22 @@ impl SourceHealth {
     /// remote source, its stored record.
     #[must_use]
     pub fn of(source: &SourceConfig, problems: &[Problem], record: Option<&SourceRecord>) -> Self {
+        let location = match &source.location {
+            SourceLocation::Path(path) => path.display().to_string(),
+            // Private feed URLs carry their secret in the path or query,
+            // and /healthz needs no token: the host is enough.
+            SourceLocation::Url(url) => format!("{}/…", url.origin().ascii_serialization()),
+        };
+        let hide = |text: String| match &source.location {
+            SourceLocation::Url(url) => text
+                .replace(url.as_str(), &location)
+                .replace(&crate::config::redacted(url), &location),
+            SourceLocation::Path(_) => text,
+        };
         let problems: Vec<String> = problems
             .iter()
             .filter(|p| p.source == source.name)
-            .map(|p| p.error.to_string())
+            .map(|p| hide(p.error.to_string()))
             .collect();
         let remote = matches!(source.location, SourceLocation::Url(_));
         let has_copy = record.is_some_and(SourceRecord::has_body);
@@ -86,18 +100,13 @@ impl SourceHealth {
         SourceHealth {
             name: source.name.clone(),
             kind: source.kind.name(),
-            location: match &source.location {
-                SourceLocation::Path(path) => path.display().to_string(),
-                // Private feed URLs carry their secret in the path or
-                // query, and /healthz needs no token: the host is enough.
-                SourceLocation::Url(url) => format!("{}/…", url.origin().ascii_serialization()),
-            },
             status,
             fetched: record.and_then(|r| r.body_fetched).map(rfc3339),
             last_success: record.and_then(|r| r.last_success).map(rfc3339),
             failing_since: record.and_then(|r| r.failing_since).map(rfc3339),
-            last_error: record.and_then(|r| r.last_error.clone()),
+            last_error: record.and_then(|r| r.last_error.clone()).map(hide),
             problems,
+            location,
         }
     }
 }

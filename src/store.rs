@@ -4,7 +4,10 @@
 //! last good body with its validators and fetch history, and the reminder
 //! ledger with each deadline's history ([`ledger`]). The schema is
 //! versioned (`PRAGMA user_version`) and migrated forward on open; a file
-//! that is damaged is moved aside, reported, and replaced by a fresh one.
+//! that is damaged is moved aside, reported, and replaced by a fresh one
+//! holding what could still be read from it ([`salvage`]). That fresh
+//! ledger counts every reminder due before it was started as past, so a
+//! reminder already sent is never sent again, whatever was lost.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -18,8 +21,9 @@ use sha2::{Digest, Sha256};
 use crate::schedule::History;
 
 mod ledger;
+mod salvage;
 
-pub use ledger::{DeadlineState, Delivery, States, Status, What};
+pub use ledger::{DeadlineState, Delivery, States, Status, Undelivered, What};
 
 /// The state file's name in the state folder.
 pub const FILE: &str = "state.db";
@@ -63,6 +67,13 @@ const MIGRATIONS: &[&str] = &[
         at        TEXT NOT NULL,
         PRIMARY KEY (uid, due, what, notifier)
     ) STRICT;",
+    // 3: why a notice could never be delivered, and facts about the file
+    // itself (since when its ledger is complete).
+    "ALTER TABLE delivery ADD COLUMN error TEXT;
+    CREATE TABLE meta (
+        key   TEXT PRIMARY KEY NOT NULL,
+        value TEXT NOT NULL
+    ) STRICT;",
 ];
 
 /// Why the state could not be opened or changed.
@@ -97,7 +108,26 @@ pub enum StoreError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MovedAside {
     pub to: PathBuf,
+    /// What was wrong, in one line.
     pub reason: String,
+    /// How many rows were copied from it into the new file.
+    pub salvaged: usize,
+}
+
+impl std::fmt::Display for MovedAside {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let rows = match self.salvaged {
+            0 => "nothing could be read from it".to_owned(),
+            1 => "1 row was read from it".to_owned(),
+            n => format!("{n} rows were read from it"),
+        };
+        write!(
+            f,
+            "the state file was damaged ({}); it was moved to `{}` and a new one started ({rows}); reminders due before now count as sent, so none is sent twice",
+            self.reason,
+            self.to.display()
+        )
+    }
 }
 
 /// What is stored of one remote source. `body` is only filled by
@@ -193,16 +223,22 @@ impl Store {
             Err(OpenError::Other(e)) => Err(e),
             Err(OpenError::Damaged(reason)) => {
                 let to = move_aside(&path, now)?;
-                let store = Store::try_open(&path).map_err(|e| match e {
+                let mut store = Store::try_open(&path).map_err(|e| match e {
                     OpenError::Other(e) => e,
                     OpenError::Damaged(reason) => StoreError::Damaged {
                         path: path.clone(),
                         reason,
                     },
                 })?;
+                let salvaged = salvage::salvage(&to, &store);
+                store.set_ledger_from(now)?;
                 Ok(Opened {
                     store,
-                    moved_aside: Some(MovedAside { to, reason }),
+                    moved_aside: Some(MovedAside {
+                        to,
+                        reason: summary(&reason),
+                        salvaged,
+                    }),
                 })
             }
         }
@@ -234,6 +270,18 @@ impl Store {
         };
         store.migrate().map_err(OpenError::Other)?;
         Ok(store)
+    }
+
+    /// A second connection to the same state file, for work done beside
+    /// this one's (the daemon's refreshes).
+    pub fn reopen(&self) -> Result<Store, StoreError> {
+        let fail = |e| sql_error(&self.path, e);
+        let conn = Connection::open(&self.path).map_err(fail)?;
+        conn.busy_timeout(Duration::from_secs(10)).map_err(fail)?;
+        Ok(Store {
+            conn,
+            path: self.path.clone(),
+        })
     }
 
     /// The state file's path.
@@ -437,6 +485,22 @@ pub fn sha256(bytes: &[u8]) -> String {
         })
 }
 
+/// `quick_check`'s verdict (one line per problem found, maybe hundreds)
+/// in one line: the first problem and how many more there are.
+fn summary(verdict: &str) -> String {
+    // "*** in database main ***" heads the list; it is no problem itself.
+    let mut lines = verdict
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with("***"));
+    let first = lines.next().unwrap_or("unreadable").to_owned();
+    match lines.count() {
+        0 => first,
+        1 => format!("{first}, and 1 more problem"),
+        more => format!("{first}, and {more} more problems"),
+    }
+}
+
 fn sql_error(path: &Path, source: rusqlite::Error) -> StoreError {
     StoreError::Sql {
         path: path.to_owned(),
@@ -575,6 +639,58 @@ mod tests {
             b"this is not a database, but someone's data"
         );
         assert!(opened.store.records().unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_damaged_file_gives_up_its_readable_rows_and_its_ledger_starts_now() {
+        let dir = tempfile::tempdir().unwrap();
+        let (then, now) = (at("2026-11-20T10:00:00Z"), at("2026-11-21T10:00:00Z"));
+        let mut store = Store::open(dir.path(), then).unwrap().store;
+        let sent = |i: usize| Delivery {
+            uid: format!("cfp-{i}@x"),
+            due: then,
+            what: What::Changed,
+            notifier: "log",
+        };
+        // The ledger's rows fill the first pages, the bodies the rest.
+        for i in 0..20 {
+            assert!(store.claim(&sent(i), then).unwrap());
+            store.sent(&sent(i), then).unwrap();
+        }
+        let body = vec![b'x'; 8000];
+        for i in 0..60 {
+            let name = format!("s{i}");
+            store
+                .save_body(&name, "http://x/a.ics", good(&body), then)
+                .unwrap();
+        }
+        drop(store);
+        let path = dir.path().join(FILE);
+        let mut bytes = std::fs::read(&path).unwrap();
+        let half = bytes.len() / 2 / 4096 * 4096;
+        for byte in &mut bytes[half..] {
+            *byte = 0xA5;
+        }
+        std::fs::write(&path, &bytes).unwrap();
+
+        let opened = Store::open(dir.path(), now).unwrap();
+        let moved = opened.moved_aside.unwrap();
+        assert!(!moved.reason.contains('\n'), "{}", moved.reason);
+        assert!(moved.salvaged >= 20, "{moved:?}");
+        let store = opened.store;
+        for i in 0..20 {
+            assert!(store.claimed(&sent(i)).unwrap(), "delivery {i} lost");
+        }
+        assert_eq!(store.ledger_from().unwrap(), Some(now));
+    }
+
+    #[test]
+    fn a_long_verdict_is_summarised_in_one_line() {
+        assert_eq!(summary("ok"), "ok");
+        assert_eq!(
+            summary("*** in database main ***\nPage 7: bad\nPage 9: bad\n"),
+            "Page 7: bad, and 1 more problem"
+        );
     }
 
     #[test]

@@ -51,9 +51,13 @@ fuzz_target!(|data: &[u8]| {
             let _ = occurrence.end.start_instant(local);
         }
     }
+    let leads = confcal::config::Leads {
+        default: vec!["3d".parse().unwrap()],
+        by_kind: std::collections::BTreeMap::new(),
+    };
     let options = FeedOptions {
         name: "fuzz",
-        leads: &[],
+        leads: &leads,
         now: utc(2015, 6, 1),
         refresh: Duration::hours(1),
     };

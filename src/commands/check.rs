@@ -4,25 +4,30 @@
 
 use std::io::Write;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 
-use super::pipeline::open_if_remote;
+use super::pipeline::{open, open_if_remote};
 use super::{CommandError, Context, Status};
+use crate::cli::CheckArgs;
 use crate::config::{SourceConfig, SourceLocation};
 use crate::load::{load_one, stored, zones};
-use crate::store::Records;
+use crate::model::Catalog;
+use crate::query::{self, CutShort, Filter, Window};
+use crate::store::{Records, Store, Undelivered};
 
 /// Checks every source of the configuration; [`Status::Problems`] when any
 /// has one.
 pub fn check(
     ctx: &Context,
+    args: &CheckArgs,
     out: &mut impl Write,
     err: &mut impl Write,
 ) -> Result<Status, CommandError> {
     let config = &ctx.config;
     writeln!(out, "config `{}`: ok", config.path.display())?;
-    let copies = match open_if_remote(ctx, err)? {
-        Some(store) => stored(config, &store)?,
+    let store = open_if_remote(ctx, err)?;
+    let copies = match &store {
+        Some(store) => stored(config, store)?,
         None => Records::new(),
     };
     let mut status = Status::Clean;
@@ -30,7 +35,8 @@ pub fn check(
     for source in &config.sources {
         let place = match &source.location {
             SourceLocation::Path(path) => path.display().to_string(),
-            SourceLocation::Url(url) => url.to_string(),
+            SourceLocation::Url(url) if args.verbose => url.to_string(),
+            SourceLocation::Url(url) => crate::config::redacted(url),
         };
         let head = format!("source `{}` ({}, {place})", source.name, source.kind.name());
         if !source.enabled {
@@ -60,10 +66,24 @@ pub fn check(
                 status = Status::Problems;
             }
         }
+        for cut in cut_short(&loaded.catalog, ctx) {
+            writeln!(err, "warning: source `{}`: {cut}", source.name)?;
+        }
         catalogs.push(loaded.catalog);
     }
     for disagreement in crate::identity::disagreements(catalogs) {
         write_disagreement(out, &disagreement)?;
+    }
+    for failed in undelivered(ctx, store, err)? {
+        writeln!(
+            err,
+            "warning: the {} notifier could never deliver the {} notice of deadline `{}` ({}): {}",
+            failed.notifier,
+            failed.what,
+            failed.uid,
+            crate::time::stamp(failed.at),
+            failed.error
+        )?;
     }
     Ok(status)
 }
@@ -95,6 +115,35 @@ fn write_disagreement(
         said.join("; ")
     )?;
     Ok(())
+}
+
+/// The notices recorded as never deliverable, when there is a state file.
+fn undelivered(
+    ctx: &Context,
+    store: Option<Store>,
+    err: &mut impl Write,
+) -> Result<Vec<Undelivered>, CommandError> {
+    let exists = |dir: &std::path::PathBuf| dir.join(crate::store::FILE).exists();
+    let store = match store {
+        Some(store) => store,
+        None if ctx.config.state_dir.as_ref().is_some_and(exists) => open(ctx, err)?,
+        None => return Ok(Vec::new()),
+    };
+    Ok(store.undelivered()?)
+}
+
+/// How far ahead `check` expands recurrences, as `upcoming` does by
+/// default, to say which are too dense to be shown whole.
+const LOOK_AHEAD_DAYS: i64 = 30;
+
+/// The series cut short in the days after now.
+fn cut_short<'a>(catalog: &'a Catalog, ctx: &Context) -> Vec<CutShort<'a>> {
+    let window = Window {
+        from: ctx.now,
+        until: ctx.now + Duration::days(LOOK_AHEAD_DAYS),
+    };
+    let local = ctx.config.default_timezone;
+    query::upcoming_noting_cuts(catalog, window, &Filter::default(), local).1
 }
 
 /// `; fetched ..., checked ...` for a remote source with a stored copy.

@@ -7,21 +7,27 @@ use std::io::Write;
 use super::{CommandError, Context, warn};
 use crate::load::{Loaded, load_all, stored};
 use crate::refresh::{self, Report, remotes};
+use crate::sources::SourceError;
 use crate::store::{Records, Store};
 
 /// The merged catalog as of now, with every problem met.
 /// A state file that cannot be used leaves the remote sources out, with a
 /// warning, and the local ones still load.
 pub(super) fn catalog(ctx: &Context, err: &mut impl Write) -> Result<Loaded, CommandError> {
-    let copies = match remote_copies(ctx, err) {
-        Ok(copies) => copies,
+    let (copies, unopened) = match remote_copies(ctx, err) {
+        Ok(copies) => (copies, None),
         Err(CommandError::Output(e)) => return Err(e.into()),
-        Err(e) => {
-            writeln!(err, "warning: {e}; remote sources are left out")?;
-            Records::new()
-        }
+        Err(e) => (Records::new(), Some(e.to_string())),
     };
-    let loaded = load_all(&ctx.config, &copies);
+    let mut loaded = load_all(&ctx.config, &copies);
+    if let Some(why) = unopened {
+        // Their copies are stored, maybe: they could not be read.
+        for problem in &mut loaded.problems {
+            if matches!(problem.error, SourceError::NotFetched) {
+                problem.error = SourceError::NoState(why.clone());
+            }
+        }
+    }
     warn(&loaded.problems, err)?;
     Ok(loaded)
 }
@@ -59,13 +65,7 @@ pub(super) fn open(ctx: &Context, err: &mut impl Write) -> Result<Store, Command
         .ok_or(CommandError::NoStateDir)?;
     let opened = Store::open(dir, ctx.now)?;
     if let Some(moved) = &opened.moved_aside {
-        writeln!(
-            err,
-            "warning: the state file `{}` was damaged ({}); it was moved to `{}` and a new one started",
-            opened.store.path().display(),
-            moved.reason,
-            moved.to.display()
-        )?;
+        writeln!(err, "warning: {moved}")?;
     }
     Ok(opened.store)
 }

@@ -20,6 +20,7 @@ pub fn serve(
         config: ctx.config.clone(),
         config_path: ctx.config.path.clone(),
         bind: args.bind,
+        offline: ctx.offline,
         clock,
     };
     let token = ctx.config.server.token.clone();
@@ -36,7 +37,7 @@ pub fn serve(
 
 /// `listening on http://127.0.0.1:7878` and the `webcal://` links.
 fn links(out: &mut impl Write, addr: SocketAddr, token: Option<&str>) -> std::io::Result<()> {
-    let query = token.map(|t| format!("?token={t}")).unwrap_or_default();
+    let query = token.map(token_query).unwrap_or_default();
     writeln!(out, "listening on http://{addr}")?;
     writeln!(
         out,
@@ -52,4 +53,35 @@ fn links(out: &mut impl Write, addr: SocketAddr, token: Option<&str>) -> std::io
     )?;
     writeln!(out, "health:                   http://{addr}/healthz")?;
     out.flush()
+}
+
+/// `?token=…` with the token percent-encoded, so that a link followed as
+/// printed carries the token exactly.
+fn token_query(token: &str) -> String {
+    let encoded: String = form_urlencoded::byte_serialize(token.as_bytes()).collect();
+    format!("?token={encoded}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn printed_links_carry_the_token_exactly() {
+        for token in ["a+b/c==", "x&y#z%41", "plain-token-123", "with space é"] {
+            let mut out = Vec::new();
+            links(&mut out, "127.0.0.1:7878".parse().unwrap(), Some(token)).unwrap();
+            let out = String::from_utf8(out).unwrap();
+            let link = out
+                .lines()
+                .find_map(|l| l.strip_prefix("subscribe to everything:  "))
+                .unwrap();
+            let query = link.split_once('?').unwrap().1;
+            assert!(!query.contains(['#', ' ']), "{link}");
+            let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+                .into_owned()
+                .collect();
+            assert_eq!(pairs, [("token".to_owned(), token.to_owned())], "{link}");
+        }
+    }
 }

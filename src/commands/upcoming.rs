@@ -35,7 +35,10 @@ pub fn upcoming(
         loaded.catalog = ctx.config.watch.narrow(&loaded.catalog).into_owned();
     }
     let local = ctx.config.default_timezone;
-    let entries = query::upcoming(&loaded.catalog, window, &filter, local);
+    let (entries, cuts) = query::upcoming_noting_cuts(&loaded.catalog, window, &filter, local);
+    for cut in &cuts {
+        writeln!(err, "warning: {cut}")?;
+    }
     match args.format {
         Format::Json => {
             let items: Vec<JsonItem> = entries.iter().map(JsonItem::from).collect();

@@ -3,7 +3,9 @@
 //! [`crate::store::Delivery`] for why before), marked sent after, and
 //! handed back when the notifier fails, so it is tried again later. One
 //! notifier failing holds up no other: each works through the notices on
-//! its own, stops at its first failure and keeps its own retry time.
+//! its own, stops at its first failure and keeps its own retry time. A
+//! notice a notifier can never deliver (a permanent failure) is recorded
+//! as failed for it, logged once, and the queue moves on past it.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -58,7 +60,10 @@ impl Deliverer {
         store: &mut Store,
         states: &States,
         now: DateTime<Utc>,
-    ) -> Result<usize, StoreError> {
+    ) -> Result<Delivered, StoreError> {
+        // After a damaged state file was replaced, what was due before
+        // the new ledger began may have been sent already: it is past.
+        let ledger_from = store.ledger_from()?;
         let catalog = &config.watch.narrow(catalog);
         let mut pending = due_now(catalog, &config.reminders.leads, states, now);
         if !config.watch.is_empty() {
@@ -66,6 +71,7 @@ impl Deliverer {
         }
         let notices: Vec<(Pending<'_>, Notice)> = pending
             .into_iter()
+            .filter(|pending| ledger_from.is_none_or(|from| pending.at >= from))
             .map(|pending| {
                 let previous = states
                     .get(&pending.deadline.uid)
@@ -75,7 +81,7 @@ impl Deliverer {
             })
             .collect();
         if notices.is_empty() {
-            return Ok(0);
+            return Ok(Delivered::default());
         }
         let ledger = RefCell::new(store);
         let ready = self.ready(now);
@@ -83,11 +89,12 @@ impl Deliverer {
             .iter()
             .map(|&i| run(&self.notifiers[i], &notices, &ledger, now));
         let outcomes = join_all(runs).await;
-        let mut delivered = 0;
+        let mut delivered = Delivered::default();
         for (&i, outcome) in ready.iter().zip(outcomes) {
             let name = self.notifiers[i].name();
             let outcome = outcome?;
-            delivered += outcome.delivered;
+            delivered.sent += outcome.delivered;
+            delivered.undeliverable += outcome.undeliverable;
             match outcome.failure {
                 None => {
                     self.failing.remove(name);
@@ -140,9 +147,19 @@ impl Deliverer {
     }
 }
 
+/// What one call of [`Deliverer::deliver`] did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Delivered {
+    /// Deliveries made.
+    pub sent: usize,
+    /// Notices recorded as never deliverable through some notifier.
+    pub undeliverable: usize,
+}
+
 /// What one notifier's run came to.
 struct Outcome {
     delivered: usize,
+    undeliverable: usize,
     /// The notice it failed on, and why.
     failure: Option<(String, NotifyError)>,
 }
@@ -156,24 +173,41 @@ async fn run(
     ledger: &RefCell<&mut Store>,
     now: DateTime<Utc>,
 ) -> Result<Outcome, StoreError> {
-    let mut delivered = 0;
+    let (mut delivered, mut undeliverable) = (0, 0);
     for (pending, notice) in notices {
         let delivery = delivery(pending, notifier.name());
         if !ledger.borrow_mut().claim(&delivery, now)? {
             continue;
         }
-        if let Err(error) = notifier.send(notice).await {
-            ledger.borrow_mut().release(&delivery)?;
-            return Ok(Outcome {
-                delivered,
-                failure: Some((notice.summary.clone(), error)),
-            });
+        match notifier.send(notice).await {
+            Ok(()) => {
+                ledger.borrow_mut().sent(&delivery, now)?;
+                delivered += 1;
+            }
+            Err(error) if error.is_permanent() => {
+                tracing::warn!(
+                    "{} notifier can never deliver \"{}\": {error}; recorded as failed, not tried again",
+                    notifier.name(),
+                    notice.summary
+                );
+                ledger
+                    .borrow_mut()
+                    .undeliverable(&delivery, &error.to_string(), now)?;
+                undeliverable += 1;
+            }
+            Err(error) => {
+                ledger.borrow_mut().release(&delivery)?;
+                return Ok(Outcome {
+                    delivered,
+                    undeliverable,
+                    failure: Some((notice.summary.clone(), error)),
+                });
+            }
         }
-        ledger.borrow_mut().sent(&delivery, now)?;
-        delivered += 1;
     }
     Ok(Outcome {
         delivered,
+        undeliverable,
         failure: None,
     })
 }

@@ -34,6 +34,10 @@ const STDERR_LINGER: Duration = Duration::from_millis(500);
 /// How much of the end of a command's stderr is kept.
 const STDERR_KEPT: usize = 4096;
 
+/// The longest value put in the command's environment, in bytes; the
+/// whole notice is on its standard input.
+const ENV_VALUE_LIMIT: usize = 4096;
+
 /// The longest stderr line quoted in an error.
 const STDERR_LINE_CHARS: usize = 300;
 
@@ -107,6 +111,25 @@ pub enum NotifyError {
     TimedOut { program: String, limit: Duration },
     #[error("lost track of `{program}`: {source}")]
     Wait { program: String, source: io::Error },
+}
+
+impl NotifyError {
+    /// Whether the notice can never be delivered this way, however often
+    /// it is tried: the queue moves on past it. Everything else (a missing
+    /// service, a program that failed or was slow) may work later.
+    #[must_use]
+    pub fn is_permanent(&self) -> bool {
+        /// `E2BIG`: the arguments and environment are too long.
+        const TOO_BIG: i32 = 7;
+        match self {
+            NotifyError::Encode(_) => true,
+            NotifyError::Start { source, .. } => {
+                source.kind() == io::ErrorKind::InvalidInput
+                    || source.raw_os_error() == Some(TOO_BIG)
+            }
+            _ => false,
+        }
+    }
 }
 
 /// ": <line>" after an error, when the program said something.
@@ -364,8 +387,30 @@ async fn command(argv: &[String], notice: &Notice, limit: Duration) -> Result<()
     }
 }
 
-/// The notice in environment variables, for `command`.
+/// The notice in environment variables, for `command`, each value made
+/// safe to pass ([`env_safe`]).
 fn environment(notice: &Notice) -> [(&'static str, String); 15] {
+    raw_environment(notice).map(|(name, value)| (name, env_safe(value)))
+}
+
+/// `value` without NUL bytes (which no environment can hold) and cut to
+/// [`ENV_VALUE_LIMIT`] bytes at a character boundary, marked with `…`.
+fn env_safe(mut value: String) -> String {
+    if value.contains('\0') {
+        value.retain(|c| c != '\0');
+    }
+    if value.len() > ENV_VALUE_LIMIT {
+        let mut end = ENV_VALUE_LIMIT - '…'.len_utf8();
+        while !value.is_char_boundary(end) {
+            end -= 1;
+        }
+        value.truncate(end);
+        value.push('…');
+    }
+    value
+}
+
+fn raw_environment(notice: &Notice) -> [(&'static str, String); 15] {
     let what = match notice.what {
         NoticeKind::Reminder => "reminder",
         NoticeKind::Changed => "changed",
@@ -652,6 +697,52 @@ mod tests {
             error.to_string(),
             "the `command` notifier has no program to run (set `command` in `[reminders]`)"
         );
+    }
+
+    #[tokio::test]
+    async fn a_title_with_a_nul_byte_or_past_128_kib_still_reaches_the_command() {
+        let script = r#"test "${#CONFCAL_SUMMARY}" -le 4096 && grep -q 'KVM'"#;
+        for summary in [
+            "CFP closes: KVM\0Forum".to_owned(),
+            format!("CFP closes: KVM {}", "é".repeat(70_000)),
+        ] {
+            let notice = Notice {
+                summary,
+                ..notice()
+            };
+            command(&argv(&["/bin/sh", "-c", script]), &notice, COMMAND_LIMIT)
+                .await
+                .unwrap();
+        }
+    }
+
+    #[test]
+    fn environment_values_lose_nul_and_are_capped_at_a_character() {
+        assert_eq!(env_safe("a\0b".to_owned()), "ab");
+        let long = env_safe("é".repeat(5000));
+        assert!(
+            long.len() <= ENV_VALUE_LIMIT && long.ends_with('…'),
+            "{}",
+            long.len()
+        );
+        assert_eq!(env_safe("short".to_owned()), "short");
+    }
+
+    #[test]
+    fn only_what_can_never_work_is_permanent() {
+        let start = |source| NotifyError::Start {
+            program: "x".to_owned(),
+            source,
+        };
+        assert!(start(io::Error::from_raw_os_error(7)).is_permanent());
+        assert!(start(io::Error::new(io::ErrorKind::InvalidInput, "nul byte")).is_permanent());
+        assert!(!start(io::Error::from(io::ErrorKind::NotFound)).is_permanent());
+        assert!(!NotifyError::NoServer.is_permanent());
+        let slow = NotifyError::TimedOut {
+            program: "x".to_owned(),
+            limit: COMMAND_LIMIT,
+        };
+        assert!(!slow.is_permanent());
     }
 
     #[tokio::test]

@@ -4,6 +4,7 @@ use std::io::Read as _;
 
 use reqwest::StatusCode as Status;
 use tempfile::TempDir;
+use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -117,6 +118,7 @@ fn snapshot(config: &Config, generation: u64) -> Snapshot {
         .map(|s| SourceHealth::of(s, &loaded.problems, None))
         .collect();
     Snapshot {
+        undelivered: Vec::new(),
         generation,
         built_at: now(),
         changed_at: now(),
@@ -147,7 +149,13 @@ async fn start(token: Option<&str>) -> Running {
     let shutdown = async {
         stopped.await.ok();
     };
-    let task = tokio::spawn(serve(listener, routes(Arc::clone(&shared)), shutdown));
+    let limits = Limits::from(&config.server);
+    let task = tokio::spawn(serve(
+        listener,
+        routes(Arc::clone(&shared)),
+        limits,
+        shutdown,
+    ));
     let client = reqwest::Client::builder().no_gzip().build().unwrap();
     Running {
         base,
@@ -439,7 +447,7 @@ fn accept_encoding_is_read_with_its_q_values() {
 
 #[tokio::test]
 async fn a_token_guards_every_route_but_healthz() {
-    let server = start(Some("s3cret")).await;
+    let server = start(Some("s3cret-t0ken-1")).await;
     for path in [
         "/calendar.ics",
         "/deadlines.ics?token=",
@@ -459,11 +467,14 @@ async fn a_token_guards_every_route_but_healthz() {
     let (status, _) = server.text("/calendar.ics?kind=party").await;
     assert_eq!(status, Status::UNAUTHORIZED);
     assert_eq!(
-        server.text("/calendar.ics?token=s3cret").await.0,
+        server.text("/calendar.ics?token=s3cret-t0ken-1").await.0,
         Status::OK
     );
     assert_eq!(
-        server.text("/upcoming.json?token=s3cret&days=7").await.0,
+        server
+            .text("/upcoming.json?token=s3cret-t0ken-1&days=7")
+            .await
+            .0,
         Status::OK
     );
     assert_eq!(server.text("/healthz").await.0, Status::OK);
@@ -532,7 +543,7 @@ async fn days_must_be_a_whole_number_in_range() {
 
 #[tokio::test]
 async fn healthz_reports_the_snapshot_and_degrades_with_a_source() {
-    let server = start(Some("s3cret")).await;
+    let server = start(Some("s3cret-t0ken-1")).await;
     let (status, body) = server.text("/healthz").await;
     assert_eq!(status, Status::OK);
     let health: serde_json::Value = serde_json::from_str(&body).unwrap();
@@ -543,7 +554,7 @@ async fn healthz_reports_the_snapshot_and_degrades_with_a_source() {
     assert_eq!(health["events"], 4);
     assert_eq!(health["deadlines"], 2);
     assert_eq!(health["sources"][1]["name"], "beta");
-    assert!(!body.contains("s3cret"), "{body}");
+    assert!(!body.contains("s3cret-t0ken-1"), "{body}");
     let mut sick = snapshot(&server.publish.borrow().config, 2);
     sick.sources[1].status = Health::Stale;
     server.publish.send(Arc::new(sick)).unwrap();
@@ -627,7 +638,7 @@ async fn head_gets_the_headers_without_a_body() {
 
 #[tokio::test]
 async fn an_unknown_path_lists_the_routes() {
-    let server = start(Some("s3cret")).await;
+    let server = start(Some("s3cret-t0ken-1")).await;
     let (status, body) = server.text("/calendar").await;
     assert_eq!(status, Status::NOT_FOUND);
     assert_eq!(

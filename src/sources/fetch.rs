@@ -288,10 +288,14 @@ fn unfollowed(url: &Url, status: StatusCode, headers: &HeaderMap) -> FetchError 
         .and_then(|v| v.to_str().ok())
         .and_then(|l| url.join(l).ok());
     match location {
-        Some(to) if !matches!(to.scheme(), "http" | "https") => {
-            FetchError::Redirect(format!("to `{to}`: only http and https are followed"))
-        }
-        Some(to) => FetchError::Redirect(format!("HTTP {status} to `{to}` was not followed")),
+        Some(to) if !matches!(to.scheme(), "http" | "https") => FetchError::Redirect(format!(
+            "to `{}`: only http and https are followed",
+            crate::config::redacted(&to)
+        )),
+        Some(to) => FetchError::Redirect(format!(
+            "HTTP {status} to `{}` was not followed",
+            crate::config::redacted(&to)
+        )),
         None => FetchError::Redirect(format!("HTTP {status} without a usable `Location`")),
     }
 }

@@ -52,6 +52,15 @@ pub enum SourceError {
     NotFetched,
     #[error("{0} deadline{s} not known yet (`TBD`, `TBA`): left out", s = if *.0 == 1 { " is" } else { "s are" })]
     Unknown(usize),
+    #[error("its stored copy cannot be read: {0}")]
+    NoState(String),
+    #[error("{place}: `{what}` {verb} {}, past 9999-12-31, the last day a feed can hold; left out", stamp(*.at))]
+    PastYear9999 {
+        place: String,
+        what: String,
+        verb: &'static str,
+        at: DateTime<Utc>,
+    },
 }
 
 impl SourceError {
@@ -94,18 +103,65 @@ pub fn load(source: &SourceConfig, zones: Zones) -> Loaded {
         SourceLocation::Path(path) => path,
         SourceLocation::Url(_) => return failed(SourceError::NotFetched),
     };
-    match source.kind {
+    let loaded = match source.kind {
         SourceKind::Curated => curated::load(source, path, zones.deadline),
         SourceKind::Ics => ics::load(source, path, zones),
         SourceKind::Announcement | SourceKind::Rss => announcement::load(source, path, zones),
         _ => trackers::load(source, path, zones),
-    }
+    };
+    within_four_digit_years(loaded, zones.default)
 }
 
 /// Reads one downloaded (or stored) body of `source`; `origin` names it
 /// in messages.
 #[must_use]
 pub fn parse_body(source: &SourceConfig, origin: &Path, bytes: &[u8], zones: Zones) -> Loaded {
+    within_four_digit_years(parse_any(source, origin, bytes, zones), zones.default)
+}
+
+/// The last second an iCalendar or JSON date can write: 9999-12-31
+/// 23:59:59 UTC.
+const LATEST: i64 = 253_402_300_799;
+
+/// `loaded` without the events that end and the deadlines that fall after
+/// year 9999, each reported: their dates cannot be written in a feed.
+fn within_four_digit_years(mut loaded: Loaded, local: Zone) -> Loaded {
+    let place = |provenance: &[crate::model::Provenance]| {
+        provenance
+            .first()
+            .map_or_else(String::new, |p| p.location.clone())
+    };
+    let problems = &mut loaded.problems;
+    loaded.catalog.events.retain(|event| {
+        let end = event.span(local).1;
+        let fits = end.timestamp() <= LATEST;
+        if !fits {
+            problems.push(SourceError::PastYear9999 {
+                place: place(&event.provenance),
+                what: event.title.clone(),
+                verb: "ends",
+                at: end,
+            });
+        }
+        fits
+    });
+    loaded.catalog.deadlines.retain(|deadline| {
+        let due = deadline.due_instant();
+        let fits = due.timestamp() <= LATEST;
+        if !fits {
+            problems.push(SourceError::PastYear9999 {
+                place: place(&deadline.provenance),
+                what: deadline.title(),
+                verb: "is due",
+                at: due,
+            });
+        }
+        fits
+    });
+    loaded
+}
+
+fn parse_any(source: &SourceConfig, origin: &Path, bytes: &[u8], zones: Zones) -> Loaded {
     match source.kind {
         SourceKind::Ics => ics::parse(source, origin, bytes, zones),
         SourceKind::Announcement | SourceKind::Rss => {

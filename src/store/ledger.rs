@@ -95,6 +95,22 @@ impl FromStr for What {
     }
 }
 
+/// A notice that a notifier can never deliver.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Undelivered {
+    pub uid: String,
+    /// `lead 3d` or `changed`.
+    pub what: String,
+    pub notifier: String,
+    #[serde(serialize_with = "rfc3339")]
+    pub at: DateTime<Utc>,
+    pub error: String,
+}
+
+fn rfc3339<S: serde::Serializer>(at: &DateTime<Utc>, to: S) -> Result<S::Ok, S::Error> {
+    to.serialize_str(&at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+}
+
 /// One notice of one deadline through one notifier: the ledger's key.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Delivery {
@@ -202,6 +218,78 @@ impl Store {
     /// Records that a claimed delivery was sent.
     pub fn sent(&mut self, delivery: &Delivery, now: DateTime<Utc>) -> Result<(), StoreError> {
         self.set_state(delivery, Some("sent"), now)
+    }
+
+    /// Records that a claimed delivery can never be made (`why`): it is
+    /// not tried again, and is shown by `check` and `/healthz`.
+    pub fn undeliverable(
+        &mut self,
+        delivery: &Delivery,
+        why: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.set_state(delivery, Some("failed"), now)?;
+        self.conn
+            .execute(
+                "UPDATE delivery SET error = ?5
+                 WHERE uid = ?1 AND due = ?2 AND what = ?3 AND notifier = ?4",
+                params![
+                    delivery.uid,
+                    delivery.due.timestamp(),
+                    delivery.what.to_string(),
+                    delivery.notifier,
+                    why
+                ],
+            )
+            .map(drop)
+            .map_err(|e| self.err(e))
+    }
+
+    /// Since when the ledger is complete: set when a damaged state file was
+    /// replaced, and every reminder due before it counts as past.
+    pub fn ledger_from(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'ledger_from'",
+                [],
+                |row| row.get(0),
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    pub(super) fn set_ledger_from(&mut self, at: DateTime<Utc>) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO meta (key, value) VALUES ('ledger_from', ?1)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [at],
+            )
+            .map(drop)
+            .map_err(|e| self.err(e))
+    }
+
+    /// The deliveries recorded as never possible, latest first.
+    pub fn undelivered(&self) -> Result<Vec<Undelivered>, StoreError> {
+        let mut statement = self
+            .conn
+            .prepare(
+                "SELECT uid, what, notifier, at, coalesce(error, '') FROM delivery
+                 WHERE state = 'failed' ORDER BY at DESC, uid",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = statement
+            .query_map([], |row| {
+                Ok(Undelivered {
+                    uid: row.get(0)?,
+                    what: row.get(1)?,
+                    notifier: row.get(2)?,
+                    at: row.get(3)?,
+                    error: row.get(4)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| self.err(e))
     }
 
     /// Returns the claim of a delivery that failed, so it is tried again.

@@ -4,7 +4,7 @@
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc;
+use std::sync::{Arc, Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 use super::Setup;
@@ -15,17 +15,25 @@ pub struct Daemon {
     /// `127.0.0.1:PORT`.
     pub addr: String,
     log: PathBuf,
+    /// Every line it printed on standard output.
+    printed: Arc<Mutex<Vec<String>>>,
 }
 
 impl Daemon {
     /// Starts `confcal --config <setup>/config.toml --now NOW serve --bind
     /// 127.0.0.1:0` with `env`, and waits until it listens.
     pub fn start(setup: &Setup, now: &str, env: &[(&str, &str)]) -> Daemon {
+        Daemon::start_with(setup, now, &[], env)
+    }
+
+    /// [`Daemon::start`] with `global` flags (`--offline`) before `serve`.
+    pub fn start_with(setup: &Setup, now: &str, global: &[&str], env: &[(&str, &str)]) -> Daemon {
         let log = setup.path(&format!("daemon-{now}.log"));
         let config = setup.path("config.toml");
         let mut command = Command::new(env!("CARGO_BIN_EXE_confcal"));
         command
             .args(["--config", path(&config), "--now", now])
+            .args(global)
             .args(["serve", "--bind", "127.0.0.1:0"])
             .current_dir(setup.path(""))
             .env_remove("CONFCAL_CONFIG")
@@ -36,8 +44,19 @@ impl Daemon {
             .stdout(Stdio::piped())
             .stderr(std::fs::File::create(&log).expect("a log file"));
         let mut child = command.spawn().expect("confcal serve starts");
-        let addr = listening(&mut child, &log);
-        Daemon { child, addr, log }
+        let printed = Arc::new(Mutex::new(Vec::new()));
+        let addr = listening(&mut child, &log, Arc::clone(&printed));
+        Daemon {
+            child,
+            addr,
+            log,
+            printed,
+        }
+    }
+
+    /// The lines it printed on standard output so far.
+    pub fn printed(&self) -> Vec<String> {
+        self.printed.lock().expect("the printed lines").clone()
     }
 
     /// `http://ADDR/PATH`.
@@ -112,7 +131,7 @@ fn path(p: &Path) -> &str {
 }
 
 /// Reads the child's standard output until `listening on http://ADDR`.
-fn listening(child: &mut Child, log: &Path) -> String {
+fn listening(child: &mut Child, log: &Path, printed: Arc<Mutex<Vec<String>>>) -> String {
     let stdout = child.stdout.take().expect("piped stdout");
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
@@ -121,6 +140,9 @@ fn listening(child: &mut Child, log: &Path) -> String {
         while reader.read_line(&mut line).is_ok_and(|n| n > 0) {
             if let Some(addr) = line.trim().strip_prefix("listening on http://") {
                 let _ = tx.send(addr.to_owned());
+            }
+            if let Ok(mut printed) = printed.lock() {
+                printed.push(line.trim_end().to_owned());
             }
             line.clear();
         }

@@ -5,7 +5,9 @@
 //! outside any `VCALENDAR` is read as part of the calendar before it, and
 //! a text that ends inside a `VCALENDAR` is a truncated download. Each kept event's
 //! line number and its `RRULE`s as written travel on beside the cleaned
-//! text.
+//! text. Components nested deeper than [`MAX_DEPTH`] are skipped whole and
+//! reported, so that every line costs a bounded number of steps and a
+//! hostile text of a million nested `BEGIN`s is read in linear time.
 
 use std::borrow::Cow;
 use std::ops::Range;
@@ -73,8 +75,17 @@ const LEAVES: [&str; 8] = [
 /// another component means that one was never closed (`END:VTOOD`).
 const TOP_LEVEL: [&str; 5] = ["VEVENT", "VTODO", "VJOURNAL", "VFREEBUSY", "VTIMEZONE"];
 
+/// How deep components may nest. Real calendars go three or four deep (a
+/// calendar, a time zone, its rules; an event, its alarm); anything deeper
+/// is skipped whole, which bounds the open components each line looks at.
+pub(super) const MAX_DEPTH: usize = 16;
+
 /// Scans `text` (already decoded).
 pub(super) fn scan(text: &str) -> Scanned {
+    scanner_over(text).finish()
+}
+
+fn scanner_over(text: &str) -> Scanner {
     let mut scanner = Scanner {
         out: String::with_capacity(text.len() + text.len() / 16),
         ..Scanner::default()
@@ -82,7 +93,7 @@ pub(super) fn scan(text: &str) -> Scanned {
     for (line, content) in logical_lines(text) {
         scanner.line(line, &content);
     }
-    scanner.finish()
+    scanner
 }
 
 #[derive(Default)]
@@ -92,11 +103,22 @@ struct Scanner {
     calendars: Vec<Calendar>,
     problems: Vec<(usize, String)>,
     first_text: Option<String>,
+    /// Inside a component nested too deep: how many levels below the limit
+    /// are open, and the line where the skipping began.
+    too_deep: Option<(usize, usize)>,
+    /// Open components looked at, for the tests that show the scan linear.
+    #[cfg(test)]
+    steps: usize,
 }
 
 impl Scanner {
     fn line(&mut self, line: usize, content: &str) {
         if content.trim().is_empty() {
+            return;
+        }
+        self.count(1);
+        if self.too_deep.is_some() {
+            self.skip_deep(line, content);
             return;
         }
         if self.first_text.is_none() {
@@ -143,7 +165,48 @@ impl Scanner {
         self.out.push_str("\r\n");
     }
 
+    /// Counts `steps` of work (in tests only).
+    #[cfg_attr(not(test), allow(clippy::unused_self))]
+    fn count(&mut self, steps: usize) {
+        #[cfg(test)]
+        {
+            self.steps += steps;
+        }
+        #[cfg(not(test))]
+        let _ = steps;
+    }
+
+    /// A line inside a component nested too deep: only its `BEGIN`s and
+    /// `END`s are counted, and the way out is reported once.
+    fn skip_deep(&mut self, line: usize, content: &str) {
+        let Some((open, from)) = self.too_deep else {
+            return;
+        };
+        let name = split_line(content).map(|(name, _)| name.to_ascii_uppercase());
+        let open = match name.as_deref() {
+            Some("BEGIN") => open + 1,
+            Some("END") => open - 1,
+            _ => open,
+        };
+        if open > 0 {
+            self.too_deep = Some((open, from));
+            return;
+        }
+        self.too_deep = None;
+        self.problems.push((
+            from,
+            format!(
+                "components are nested more than {MAX_DEPTH} deep here; lines {from} to {line} are skipped"
+            ),
+        ));
+    }
+
     fn begin(&mut self, line: usize, name: &str) {
+        if self.stack.len() >= MAX_DEPTH {
+            self.too_deep = Some((1, line));
+            return;
+        }
+        self.count(self.stack.len());
         if self.stack.is_empty() && TOP_LEVEL.contains(&name) {
             self.stray(line, name);
         }
@@ -202,6 +265,7 @@ impl Scanner {
     }
 
     fn end(&mut self, line: usize, name: &str) {
+        self.count(self.stack.len());
         let Some(open) = self.stack.iter().rposition(|o| o.name == name) else {
             self.problems
                 .push((line, format!("`END:{name}` closes nothing; ignored")));
@@ -430,6 +494,48 @@ mod tests {
                 "no `BEGIN:VCALENDAR`: this is not an iCalendar file (it begins `<!DOCTYPE html>`)"
             )
         );
+    }
+
+    /// A calendar with `depth` components nested inside it, and an event
+    /// after them.
+    fn nested(depth: usize) -> String {
+        let mut text = String::from("BEGIN:VCALENDAR\nVERSION:2.0\n");
+        text.push_str(&"BEGIN:X-BOX\n".repeat(depth));
+        text.push_str(&"END:X-BOX\n".repeat(depth));
+        text.push_str("BEGIN:VEVENT\nUID:after\nEND:VEVENT\nEND:VCALENDAR\n");
+        text
+    }
+
+    #[test]
+    fn deep_nesting_is_read_in_linear_time() {
+        let steps = |depth: usize| scanner_over(&nested(depth)).steps;
+        let (small, large) = (steps(10_000), steps(100_000));
+        // Ten times the lines, ten times the work (plus the constant
+        // calendar around them): not a hundred times.
+        assert!(
+            large <= small * 10 + 100,
+            "10k levels: {small} steps, 100k: {large}"
+        );
+    }
+
+    #[test]
+    fn deep_nesting_is_skipped_and_reported_and_what_follows_is_kept() {
+        let scanned = scan(&nested(1000));
+        assert!(scanned.fatal.is_none());
+        let from = MAX_DEPTH + 2;
+        assert_eq!(
+            scanned.problems,
+            [(
+                from,
+                format!(
+                    "components are nested more than 16 deep here; lines {from} to {} are skipped",
+                    2 + 2000 - MAX_DEPTH + 1
+                )
+            )]
+        );
+        let events = &scanned.calendars[0].events;
+        assert_eq!(events.len(), 1);
+        assert!(scanned.text.contains("UID:after"));
     }
 
     #[test]
