@@ -1182,3 +1182,33 @@ fn venue(place: &str) -> bool {
     let lower = place.to_lowercase();
     VENUES.iter().any(|v| lower.contains(v))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{LONGEST_SENTENCE, bounded};
+
+    #[test]
+    fn long_sentences_are_read_in_bounded_pieces_so_work_grows_linearly() {
+        let mut pieces_at = Vec::new();
+        for count in [10_000, 100_000] {
+            let days: Vec<String> = (0..count).map(|i| format!("May {}", 1 + i % 28)).collect();
+            let sentence = format!("Deadlines: {}.", days.join(", "));
+            let pieces = bounded(&sentence);
+            // Every piece is read on its own, and none is longer than the
+            // bound: the work per piece is bounded, so the whole is linear.
+            assert!(pieces.iter().all(|p| p.len() <= LONGEST_SENTENCE));
+            let kept: usize = pieces.iter().map(|p| p.len()).sum();
+            assert!(
+                kept + pieces.len() * 2 >= sentence.len() - 1,
+                "nothing is lost"
+            );
+            pieces_at.push(pieces.len());
+        }
+        // Ten times the dates, ten times the pieces (give or take a piece).
+        assert!(
+            pieces_at[1].abs_diff(pieces_at[0] * 10) <= 10,
+            "{pieces_at:?}"
+        );
+        assert_eq!(bounded("A short one."), ["A short one."]);
+    }
+}

@@ -144,8 +144,26 @@ pub fn is_email(text: &str) -> bool {
 /// `article:published_time` meta tag, else from a `<time datetime>` in the
 /// article's header, and is never guessed from the body text.
 pub fn from_html(html: &str) -> Document {
-    html::document(html)
+    if html.len() <= LARGEST_PAGE {
+        return html::document(html);
+    }
+    let mut cut = LARGEST_PAGE;
+    while !html.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    let cut = html[..cut].rfind('<').unwrap_or(cut);
+    let mut doc = html::document(&html[..cut]);
+    doc.warnings.push(format!(
+        "the page is larger than {} MiB; only its first {} MiB were read",
+        LARGEST_PAGE >> 20,
+        LARGEST_PAGE >> 20
+    ));
+    doc
 }
+
+/// The most of an HTML page that is read: a parsed page takes some forty
+/// times its size in memory, and no announcement comes near this.
+pub const LARGEST_PAGE: usize = 4 << 20;
 
 /// Collapses runs of whitespace to single spaces and trims.
 fn collapse(text: &str) -> String {
@@ -315,6 +333,19 @@ mod tests {
         for (text, expected) in cases {
             assert_eq!(parse_date(text), expected, "{text:?}");
         }
+    }
+
+    #[test]
+    fn a_page_past_the_largest_is_read_in_part_and_said() {
+        let para = "<p>Nothing dated here.</p>\n";
+        let page = para.repeat(LARGEST_PAGE / para.len() + 1000);
+        let doc = from_html(&page);
+        assert_eq!(
+            doc.warnings,
+            ["the page is larger than 4 MiB; only its first 4 MiB were read"]
+        );
+        assert!(doc.blocks.len() <= LARGEST_PAGE / para.len() + 1);
+        assert!(from_html(para).warnings.is_empty());
     }
 
     #[test]
