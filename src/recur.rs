@@ -710,7 +710,7 @@ fn strip_ordinals(days: &str) -> String {
 }
 
 /// An `UNTIL` value in the series' wall-clock time: a UTC time is moved
-/// into the series' zone, a date ends the series at the end of that day.
+/// into the series' zone, a date ends the series as that day begins.
 /// A floating or all-day series has no zone to move it into, so its UTC
 /// `UNTIL` (which RFC 5545 forbids, and feeds write anyway) is read as
 /// written, the same for every viewer.
@@ -725,12 +725,10 @@ fn until_naive(value: &str, series: &Series) -> Option<NaiveDateTime> {
     if let Ok(t) = NaiveDateTime::parse_from_str(value, "%Y%m%dT%H%M%S") {
         return Some(t);
     }
+    // A date on a timed series (which RFC 5545 forbids) is read as the
+    // start of that day, as dateutil and recurring-ical-events read it.
     let day = NaiveDate::parse_from_str(value, "%Y%m%d").ok()?;
-    Some(if series.all_day {
-        day.and_time(NaiveTime::MIN)
-    } else {
-        crate::time::end_of_day(day)
-    })
+    Some(day.and_time(NaiveTime::MIN))
 }
 
 /// A start moved forward by whole periods of the rule to just before
