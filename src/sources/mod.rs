@@ -207,14 +207,26 @@ pub(crate) fn files_in_any(
     let mut files = Vec::new();
     for entry in std::fs::read_dir(path).map_err(read_err)? {
         let file = entry.map_err(read_err)?.path();
-        if file.is_file()
-            && file
-                .extension()
-                .is_some_and(|e| extensions.iter().any(|x| e.eq_ignore_ascii_case(x)))
-        {
+        if file.is_file() && has_extension(&file, extensions) {
             files.push(file);
         }
     }
+    found_files(path, files, extensions)
+}
+
+/// Whether `file` ends in one of `extensions`, in any case.
+pub(crate) fn has_extension(file: &Path, extensions: &[&str]) -> bool {
+    file.extension()
+        .is_some_and(|e| extensions.iter().any(|x| e.eq_ignore_ascii_case(x)))
+}
+
+/// The files found in the folder `path`, sorted, or the error that it
+/// holds none with one of `extensions`.
+pub(crate) fn found_files(
+    path: &Path,
+    mut files: Vec<PathBuf>,
+    extensions: &[&str],
+) -> Result<Vec<PathBuf>, SourceError> {
     files.sort();
     if files.is_empty() {
         return Err(SourceError::Empty(

@@ -214,22 +214,12 @@ fn files_under(path: &Path, extensions: &[&'static str]) -> Result<Vec<PathBuf>,
             let path = entry.path();
             if is_dir {
                 folders.push(path);
-            } else if path
-                .extension()
-                .is_some_and(|e| extensions.iter().any(|x| e.eq_ignore_ascii_case(x)))
-            {
+            } else if super::has_extension(&path, extensions) {
                 files.push(path);
             }
         }
     }
-    files.sort();
-    if files.is_empty() {
-        return Err(SourceError::Empty(
-            path.to_owned(),
-            extensions.join("`, `."),
-        ));
-    }
-    Ok(files)
+    super::found_files(path, files, extensions)
 }
 
 /// A dataset being read: what its files held so far.

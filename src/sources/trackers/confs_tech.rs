@@ -10,6 +10,7 @@
 
 use serde_json::{Map, Value};
 
+use super::json::text;
 use super::{Edition, File, Found, Stated, check_key, due_of, push_due, year_of_date};
 use crate::model::DeadlineKind;
 
@@ -47,14 +48,6 @@ pub(super) fn read(file: &File<'_>, found: &mut Found) {
             found.editions.push(edition);
         }
     }
-}
-
-fn text<'a>(record: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
-    record
-        .get(key)
-        .and_then(Value::as_str)
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
 }
 
 fn read_edition(

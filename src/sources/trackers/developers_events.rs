@@ -12,6 +12,7 @@
 use chrono::{DateTime, NaiveDate};
 use serde_json::{Map, Value};
 
+use super::json::text;
 use super::{Edition, File, Found, due_of, year_of_date};
 use crate::model::DeadlineKind;
 
@@ -28,14 +29,6 @@ pub(super) fn read(file: &File<'_>, found: &mut Found) {
             found.editions.push(edition);
         }
     }
-}
-
-fn text<'a>(record: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
-    record
-        .get(key)
-        .and_then(Value::as_str)
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
 }
 
 /// A millisecond timestamp as the UTC day it names.

@@ -43,3 +43,15 @@ pub(crate) fn records<T: DeserializeOwned>(file: &File<'_>) -> (Vec<(T, usize)>,
     }
     (out, problems)
 }
+
+/// The trimmed, non-empty string at `key` of a JSON record.
+pub(crate) fn text<'a>(
+    record: &'a serde_json::Map<String, serde_json::Value>,
+    key: &str,
+) -> Option<&'a str> {
+    record
+        .get(key)
+        .and_then(serde_json::Value::as_str)
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+}
